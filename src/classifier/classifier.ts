@@ -1,0 +1,215 @@
+// The local classifier: TF-IDF over stemmed words and word pairs, scored against each entry's
+// examples (nearest example) and against the entry as a whole (centroid), plus strong evidence
+// from the entry's keywords and patterns. Deterministic, no network, built once per knowledge set.
+import type { Entry } from '../knowledge/entry.ts';
+import { readHelpRequest } from './help-gate.ts';
+import { features, normalize, phraseMatcher, tokenize } from './text.ts';
+
+export interface ClassifierSettings {
+  /** Least score that may be answered. */
+  threshold: number;
+  /** Least lead of the best candidate over the runner-up. */
+  margin: number;
+}
+
+export const DEFAULT_SETTINGS: ClassifierSettings = { threshold: 0.5, margin: 0.12 };
+
+export interface Candidate {
+  intent: string;
+  /** Combined score, 0..1: the confidence the decision uses. */
+  score: number;
+  /** Cosine similarity to the nearest example. */
+  nearest: number;
+  /** Cosine similarity to the entry as a whole. */
+  centroid: number;
+  /** Cosine similarity to the nearest negative example of this entry. */
+  negative: number;
+  /** Keywords and patterns that matched. */
+  evidence: string[];
+}
+
+export type DecisionRule =
+  | 'answer'
+  | 'silent: not a help request'
+  | 'silent: no candidate'
+  | 'silent: low confidence'
+  | 'silent: too close to the runner-up'
+  | 'silent: closer to a negative example';
+
+export interface Classification {
+  /** Best first, at most five. */
+  candidates: Candidate[];
+  helpRequest: { isHelpRequest: boolean; reason: string };
+  rule: DecisionRule;
+  /** Set when rule is 'answer'. */
+  intent?: string;
+  confidence: number;
+}
+
+type Vector = Map<number, number>;
+
+interface Indexed {
+  entry: Entry;
+  keywordMatchers: { keyword: string; matcher: RegExp }[];
+  centroid: Vector;
+}
+
+const KEYWORD_BONUS = 0.3;
+const PATTERN_BONUS = 0.15;
+const MAX_BONUS = 0.45;
+
+export function buildClassifier(entries: Entry[], settings: ClassifierSettings = DEFAULT_SETTINGS) {
+  const termIds = new Map<string, number>();
+  const documentFrequency: number[] = [];
+  const termId = (term: string) => {
+    let id = termIds.get(term);
+    if (id === undefined) {
+      id = termIds.size;
+      termIds.set(term, id);
+      documentFrequency.push(0);
+    }
+    return id;
+  };
+
+  // Pass 1: document frequencies over every example (positive and negative) of every entry.
+  const positives: { entryIndex: number; terms: string[] }[] = [];
+  const negatives: { entryIndex: number; terms: string[] }[] = [];
+  entries.forEach((entry, entryIndex) => {
+    const texts = [...entry.examples, entry.title, ...entry.keywords];
+    for (const text of texts) positives.push({ entryIndex, terms: features(tokenize(normalize(text))) });
+    for (const text of entry.negativeExamples)
+      negatives.push({ entryIndex, terms: features(tokenize(normalize(text))) });
+  });
+  const allDocs = [...positives, ...negatives];
+  for (const doc of allDocs) for (const term of new Set(doc.terms)) documentFrequency[termId(term)]! += 1;
+  const idf = documentFrequency.map((df) => Math.log(1 + allDocs.length / df));
+
+  const vectorize = (terms: string[], known: boolean): Vector => {
+    const counts = new Map<number, number>();
+    for (const term of terms) {
+      const id = known ? termIds.get(term) : termId(term);
+      if (id === undefined) continue;
+      counts.set(id, (counts.get(id) ?? 0) + 1);
+    }
+    const vector: Vector = new Map();
+    let norm = 0;
+    for (const [id, count] of counts) {
+      const weight = (1 + Math.log(count)) * (idf[id] ?? 0);
+      vector.set(id, weight);
+      norm += weight * weight;
+    }
+    norm = Math.sqrt(norm) || 1;
+    for (const [id, weight] of vector) vector.set(id, weight / norm);
+    return vector;
+  };
+
+  // Inverted indexes: term -> (document, weight), so a message only touches documents it shares terms with.
+  const buildIndex = (docs: { entryIndex: number; terms: string[] }[]) => {
+    const postings = new Map<number, { doc: number; weight: number }[]>();
+    docs.forEach((doc, docIndex) => {
+      for (const [id, weight] of vectorize(doc.terms, true)) {
+        const list = postings.get(id) ?? [];
+        if (list.length === 0) postings.set(id, list);
+        list.push({ doc: docIndex, weight });
+      }
+    });
+    return postings;
+  };
+  const positiveIndex = buildIndex(positives);
+  const negativeIndex = buildIndex(negatives);
+
+  const indexed: Indexed[] = entries.map((entry, entryIndex) => {
+    const sum: Vector = new Map();
+    for (const doc of positives) {
+      if (doc.entryIndex !== entryIndex) continue;
+      for (const [id, weight] of vectorize(doc.terms, true)) sum.set(id, (sum.get(id) ?? 0) + weight);
+    }
+    const norm = Math.sqrt([...sum.values()].reduce((acc, w) => acc + w * w, 0)) || 1;
+    for (const [id, weight] of sum) sum.set(id, weight / norm);
+    return {
+      entry,
+      keywordMatchers: entry.keywords.map((keyword) => ({ keyword, matcher: phraseMatcher(keyword) })),
+      centroid: sum,
+    };
+  });
+
+  const nearestPerEntry = (
+    query: Vector,
+    postings: Map<number, { doc: number; weight: number }[]>,
+    docs: { entryIndex: number }[],
+  ) => {
+    const dots = new Map<number, number>();
+    for (const [id, weight] of query) {
+      for (const posting of postings.get(id) ?? [])
+        dots.set(posting.doc, (dots.get(posting.doc) ?? 0) + weight * posting.weight);
+    }
+    const best = new Map<number, number>();
+    for (const [doc, dot] of dots) {
+      const entryIndex = docs[doc]!.entryIndex;
+      if (dot > (best.get(entryIndex) ?? 0)) best.set(entryIndex, dot);
+    }
+    return best;
+  };
+
+  function classify(text: string): Classification {
+    const normalized = normalize(text);
+    const helpRequest = readHelpRequest(text);
+    const query = vectorize(features(tokenize(normalized)), true);
+    const nearest = nearestPerEntry(query, positiveIndex, positives);
+    const nearestNegative = nearestPerEntry(query, negativeIndex, negatives);
+
+    const candidates: Candidate[] = [];
+    indexed.forEach(({ entry, keywordMatchers, centroid }, entryIndex) => {
+      const evidence: string[] = [];
+      for (const { keyword, matcher } of keywordMatchers)
+        if (matcher.test(normalized)) evidence.push(`keyword "${keyword}"`);
+      const keywordHits = evidence.length;
+      for (const pattern of entry.patterns)
+        if (pattern.test(normalized)) evidence.push(`pattern /${pattern.source}/`);
+      const patternHits = evidence.length - keywordHits;
+      const near = nearest.get(entryIndex) ?? 0;
+      if (near === 0 && evidence.length === 0) return;
+      let centroidSimilarity = 0;
+      for (const [id, weight] of query) centroidSimilarity += weight * (centroid.get(id) ?? 0);
+      const bonus = Math.min(
+        MAX_BONUS,
+        (keywordHits ? KEYWORD_BONUS + 0.05 * (keywordHits - 1) : 0) + (patternHits ? PATTERN_BONUS : 0),
+      );
+      const score = Math.min(1, 0.55 * near + 0.45 * centroidSimilarity + bonus);
+      candidates.push({
+        intent: entry.id,
+        score: round(score),
+        nearest: round(near),
+        centroid: round(centroidSimilarity),
+        negative: round(nearestNegative.get(entryIndex) ?? 0),
+        evidence,
+      });
+    });
+    candidates.sort((a, b) => b.score - a.score || a.intent.localeCompare(b.intent));
+    const top = candidates.slice(0, 5);
+    const best = top[0];
+    const runnerUp = top[1]?.score ?? 0;
+    const result = (rule: DecisionRule): Classification => ({
+      candidates: top,
+      helpRequest,
+      rule,
+      intent: rule === 'answer' ? best?.intent : undefined,
+      confidence: best?.score ?? 0,
+    });
+    if (!best) return result('silent: no candidate');
+    if (!helpRequest.isHelpRequest) return result('silent: not a help request');
+    if (best.score < settings.threshold) return result('silent: low confidence');
+    if (best.score - runnerUp < settings.margin) return result('silent: too close to the runner-up');
+    if (best.negative > best.nearest && best.evidence.length === 0)
+      return result('silent: closer to a negative example');
+    return result('answer');
+  }
+
+  return { classify, settings, entries };
+}
+
+export type Classifier = ReturnType<typeof buildClassifier>;
+
+function round(n: number): number {
+  return Math.round(n * 1000) / 1000;
+}

@@ -1,0 +1,68 @@
+// Text normalisation shared by the classifier, the help gate and follow-up detection.
+// It keeps what identifies a support problem (status codes, error strings) and folds away what
+// does not (case, accents, zalgo, invisible characters, markdown).
+import { stemmer } from 'stemmer';
+
+/** Longest text the classifier looks at; Discord allows 4000 characters with Nitro. */
+export const MAX_CLASSIFIED_CHARS = 4000;
+
+const INVISIBLE_AND_MARKS = /[\p{Cf}\p{M}\u00AD]/gu;
+
+/** Lowercase, NFKC (full-width digits, ligatures), no combining marks or invisible/bidi characters. */
+export function normalize(text: string): string {
+  return text
+    .slice(0, MAX_CLASSIFIED_CHARS * 2)
+    .normalize('NFKD')
+    .replace(INVISIBLE_AND_MARKS, '')
+    .normalize('NFKC')
+    .toLowerCase()
+    .replace(/[\u2018\u2019\u02bc]/g, "'")
+    .replace(/[\u201c\u201d]/g, '"')
+    .slice(0, MAX_CLASSIFIED_CHARS);
+}
+
+// Words that carry no topic. Negations are kept: "not working" is evidence of a problem.
+const STOPWORDS = new Set(
+  `a an the and or but if then so to of in on at by for with from into about as is are was were be been being am
+   i me my mine we our you your it its this that these those there here he she they them their his her
+   do does did doing have has had having will would can could should shall may might must just also very
+   really too only even still yet again some any all each every other such own same than more most much
+   what which who whom whose when where while how why because since until up down out off over under
+   hi hello hey guys pls please thanks thank ok okay yeah yes oh lol im ive id dont cant wont didnt doesnt isnt
+   get got gets getting use using used try tried trying make makes made one thing something anything`
+    .split(/\s+/)
+    .filter(Boolean),
+);
+
+/** HTTP status codes people paste: 400-599, and Cloudflare's 52x. */
+const STATUS_CODE = /^[45]\d\d$/;
+
+/** Content words, stemmed; status codes become `http401` so "401" never merges with other numbers. */
+export function tokenize(normalized: string): string[] {
+  const words = normalized.match(/[a-z0-9]+(?:'[a-z]+)?/g) ?? [];
+  const tokens: string[] = [];
+  for (const raw of words) {
+    const word = raw.replace(/'[a-z]+$/, '');
+    if (STATUS_CODE.test(word)) {
+      tokens.push(`http${word}`);
+      continue;
+    }
+    if (word.length < 2 || STOPWORDS.has(word) || STOPWORDS.has(raw.replace("'", ''))) continue;
+    if (/^\d+$/.test(word)) continue; // other numbers (token counts, prices) say nothing about the topic
+    tokens.push(stemmer(word));
+  }
+  return tokens;
+}
+
+/** Unigrams plus adjacent bigrams ("rate limit", "no endpoint"). */
+export function features(tokens: string[]): string[] {
+  const out = [...tokens];
+  for (let i = 1; i < tokens.length; i++) out.push(`${tokens[i - 1]}_${tokens[i]}`);
+  return out;
+}
+
+/** A whole-word, punctuation-insensitive matcher for a phrase, to run on normalized text. */
+export function phraseMatcher(phrase: string): RegExp {
+  const words = normalize(phrase).match(/[a-z0-9]+/g) ?? ['(?!)'];
+  return new RegExp(`(?:^|[^a-z0-9])${words.join('[^a-z0-9]+')}(?:$|[^a-z0-9])`);
+}

@@ -1,0 +1,68 @@
+// npm run eval -- FILE [--json]: answer quality of the whole pipeline on labeled messages.
+import { loadConfig } from '../config.ts';
+import { readCases } from '../eval/cases.ts';
+import { computeMetrics, NONE, runCases } from '../eval/evaluate.ts';
+import { loadKnowledgeState } from '../knowledge/state.ts';
+
+const args = process.argv.slice(2);
+const json = args.includes('--json');
+const file = args.find((a) => !a.startsWith('--'));
+if (!file) {
+  console.error('usage: npm run eval -- FILE [--json]   (FILE: labeled JSONL, as shared/eval/dev.jsonl)');
+  process.exit(2);
+}
+const config = loadConfig();
+const dir = config.ok ? config.config.KNOWLEDGE_DIR : 'knowledge';
+const { state, problems } = loadKnowledgeState(dir);
+if (!state) {
+  console.error(`${dir} does not validate:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  process.exit(1);
+}
+let cases: ReturnType<typeof readCases>;
+try {
+  cases = readCases(file);
+} catch (error) {
+  console.error((error as Error).message);
+  process.exit(1);
+}
+const results = runCases(cases, state);
+const metrics = computeMetrics(results);
+
+const pad = (s: string | number, n: number) => String(s).padEnd(n);
+console.log(`${file}: ${metrics.cases} cases, ${results.length} messages\n`);
+for (const key of [
+  'answer_recall',
+  'precision',
+  'false_answer_rate',
+  'wrong_answer_rate',
+  'followup_accuracy',
+] as const) {
+  console.log(`${pad(key, 20)} ${metrics[key]}`);
+}
+console.log(
+  `\n${pad('intent', 30)} ${pad('labeled', 8)} ${pad('answered', 9)} ${pad('correct', 8)} ${pad('recall', 7)} precision`,
+);
+for (const [intent, row] of Object.entries(metrics.per_intent).sort()) {
+  console.log(
+    `${pad(intent, 30)} ${pad(row.labeled, 8)} ${pad(row.answered, 9)} ${pad(row.correct, 8)} ${pad(row.recall, 7)} ${row.precision}`,
+  );
+}
+const confusion = new Map<string, number>();
+for (const r of results.filter(
+  (r) => r.turn === 0 && r.answered !== r.expected && r.answered !== NONE && r.expected !== NONE,
+)) {
+  const key = `${r.expected} → ${r.answered}`;
+  confusion.set(key, (confusion.get(key) ?? 0) + 1);
+}
+console.log('\nconfusion (labeled → answered):');
+if (confusion.size === 0) console.log('  (none)');
+for (const [pair, count] of [...confusion].sort((a, b) => b[1] - a[1])) console.log(`  ${count}× ${pair}`);
+console.log('\nmisses:');
+for (const r of results.filter((r) => !r.correct)) {
+  const top = (r.outcome as { candidates?: unknown }).candidates;
+  void top;
+  console.log(
+    `  ${r.caseId}${r.turn ? `#${r.turn}` : ''} expected ${r.expected}${r.followup ? ` (${r.followup})` : ''}, got ${r.answered} [${r.outcome.reason}${r.outcome.confidence !== undefined ? `, confidence ${r.outcome.confidence}` : ''}]: ${r.text.slice(0, 110).replace(/\s+/g, ' ')}`,
+  );
+}
+if (json) console.log(JSON.stringify(metrics));

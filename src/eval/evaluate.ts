@@ -1,0 +1,133 @@
+// Runs labeled cases through the whole pipeline (guards, follow-ups, classifier, decision) and
+// computes the metrics defined in shared/eval/README.md.
+import type { KnowledgeState, PipelineConfig } from '../pipeline/pipeline.ts';
+import { createPipeline } from '../pipeline/pipeline.ts';
+import type { Outcome } from '../pipeline/types.ts';
+import { openStore } from '../store/store.ts';
+import type { EvalCase, EvalTurn } from './cases.ts';
+
+export const NONE = 'none';
+
+export interface TurnResult {
+  caseId: string;
+  turn: number;
+  text: string;
+  expected: string;
+  followup?: EvalTurn['followup'];
+  outcome: Outcome;
+  /** The intent the bot answered with, or `none` when silent. */
+  answered: string;
+  correct: boolean;
+}
+
+export interface Metrics {
+  answer_recall: number;
+  precision: number;
+  false_answer_rate: number;
+  wrong_answer_rate: number;
+  followup_accuracy: number;
+  cases: number;
+  per_intent: Record<
+    string,
+    { labeled: number; answered: number; correct: number; recall: number; precision: number }
+  >;
+}
+
+const EVAL_CONFIG: PipelineConfig = {
+  SUPPORT_CHANNELS: ['sillytavern'],
+  STAFF_ROLES: [],
+  FOLLOWUP_WINDOW_MINUTES: 10,
+  USER_COOLDOWN_SECONDS: 20,
+  CHANNEL_MAX_ANSWERS_PER_MINUTE: 6,
+};
+
+/** What a later turn should produce: the follow-up section, a hand-over, an answer, or silence. */
+function turnIsCorrect(turn: EvalTurn, outcome: Outcome): boolean {
+  const answered = outcome.reply && outcome.kind !== 'command' ? (outcome.intent ?? NONE) : NONE;
+  if (!turn.followup) return answered === turn.intent && (turn.intent === NONE || outcome.kind === 'answer');
+  const expectedReason = turn.followup === 'still' ? 'handed over' : `follow-up: ${turn.followup}`;
+  return outcome.kind === 'followup' && answered === turn.intent && outcome.reason.includes(expectedReason);
+}
+
+export function runCases(cases: EvalCase[], knowledge: KnowledgeState): TurnResult[] {
+  let clock = Date.UTC(2026, 0, 1);
+  const store = openStore(':memory:', () => clock);
+  const pipeline = createPipeline({
+    knowledge: () => knowledge,
+    store,
+    config: EVAL_CONFIG,
+    now: () => clock,
+  });
+  const results: TurnResult[] = [];
+  try {
+    cases.forEach((c, caseIndex) => {
+      clock += 60 * 60_000; // an hour between cases: no memory or cooldown carries over
+      c.turns.forEach((turn, turnIndex) => {
+        clock += 60_000; // a minute between turns, inside the follow-up window
+        const outcome = pipeline.handle({
+          id: `${c.id}-${turnIndex}`,
+          guildId: 'eval',
+          channelId: `thread-${caseIndex}`,
+          threadId: `thread-${caseIndex}`,
+          parentChannelId: 'eval-sillytavern',
+          parentChannelName: 'sillytavern',
+          author: { id: `asker-${caseIndex}`, displayName: 'asker', isBot: false, roles: [] },
+          content: turn.text,
+          attachments: [],
+          createdAt: clock,
+        });
+        const answered = outcome.reply && outcome.kind !== 'command' ? (outcome.intent ?? NONE) : NONE;
+        const correct = turnIndex === 0 ? answered === turn.intent : turnIsCorrect(turn, outcome);
+        results.push({
+          caseId: c.id,
+          turn: turnIndex,
+          text: turn.text,
+          expected: turn.intent,
+          followup: turn.followup,
+          outcome,
+          answered,
+          correct,
+        });
+      });
+    });
+  } finally {
+    store.close();
+  }
+  return results;
+}
+
+const ratio = (part: number, whole: number) => (whole === 0 ? 0 : Math.round((part / whole) * 1000) / 1000);
+
+export function computeMetrics(results: TurnResult[]): Metrics {
+  const singles = results.filter((r) => r.turn === 0);
+  const later = results.filter((r) => r.turn > 0);
+  const labeled = singles.filter((r) => r.expected !== NONE);
+  const none = singles.filter((r) => r.expected === NONE);
+  const answered = singles.filter((r) => r.answered !== NONE);
+  const per_intent: Metrics['per_intent'] = {};
+  for (const r of singles) {
+    for (const intent of new Set([r.expected, r.answered])) {
+      if (intent === NONE) continue;
+      per_intent[intent] ??= { labeled: 0, answered: 0, correct: 0, recall: 0, precision: 0 };
+    }
+    if (r.expected !== NONE) per_intent[r.expected]!.labeled++;
+    if (r.answered !== NONE) per_intent[r.answered]!.answered++;
+    if (r.expected !== NONE && r.answered === r.expected) per_intent[r.expected]!.correct++;
+  }
+  for (const row of Object.values(per_intent)) {
+    row.recall = ratio(row.correct, row.labeled);
+    row.precision = ratio(row.correct, row.answered);
+  }
+  return {
+    answer_recall: ratio(labeled.filter((r) => r.answered === r.expected).length, labeled.length),
+    precision: ratio(answered.filter((r) => r.answered === r.expected).length, answered.length),
+    false_answer_rate: ratio(none.filter((r) => r.answered !== NONE).length, none.length),
+    wrong_answer_rate: ratio(
+      labeled.filter((r) => r.answered !== NONE && r.answered !== r.expected).length,
+      labeled.length,
+    ),
+    followup_accuracy: ratio(later.filter((r) => r.correct).length, later.length),
+    cases: new Set(results.map((r) => r.caseId)).size,
+    per_intent,
+  };
+}

@@ -1,0 +1,64 @@
+// Cheap checks that decide a message is not the bot's business, before any classification.
+import type { Config } from '../config.ts';
+import type { IncomingMessage } from './types.ts';
+
+export function isSupportChannel(message: IncomingMessage, supportChannels: string[]): boolean {
+  const names = [message.channelId, message.channelName, message.parentChannelId, message.parentChannelName]
+    .filter((v): v is string => Boolean(v))
+    .map((v) => v.toLowerCase());
+  return supportChannels.some((wanted) => names.includes(wanted));
+}
+
+export function isStaff(message: IncomingMessage, staffRoles: string[]): boolean {
+  return (
+    staffRoles.length > 0 && message.author.roles.some((role) => staffRoles.includes(role.toLowerCase()))
+  );
+}
+
+/** The conversation a message belongs to: its thread, or the channel outside threads. */
+export function conversationOf(message: IncomingMessage): string {
+  return message.threadId ?? message.channelId;
+}
+
+/** Remembers recent ids so an event Discord delivers twice (reconnect, resume) is handled once. */
+export function createSeenSet(capacity = 10_000) {
+  const seen = new Set<string>();
+  return {
+    /** True the first time an id is offered. */
+    firstTime(id: string): boolean {
+      if (seen.has(id)) return false;
+      seen.add(id);
+      if (seen.size > capacity) seen.delete(seen.values().next().value as string);
+      return true;
+    },
+  };
+}
+
+/** Per-user cooldown between answers and a per-channel cap on answers per minute. */
+export function createRateLimits(
+  config: Pick<Config, 'USER_COOLDOWN_SECONDS' | 'CHANNEL_MAX_ANSWERS_PER_MINUTE'>,
+) {
+  const lastAnswerTo = new Map<string, number>();
+  const answersIn = new Map<string, number[]>();
+  return {
+    /** Why an answer must not be sent now, or undefined. */
+    check(userKey: string, channelId: string, now: number): string | undefined {
+      const last = lastAnswerTo.get(userKey);
+      if (last !== undefined && now - last < config.USER_COOLDOWN_SECONDS * 1000)
+        return 'silent: user cooldown';
+      const recent = (answersIn.get(channelId) ?? []).filter((t) => now - t < 60_000);
+      answersIn.set(channelId, recent);
+      if (recent.length >= config.CHANNEL_MAX_ANSWERS_PER_MINUTE) return 'silent: channel answer cap reached';
+      return undefined;
+    },
+    note(userKey: string, channelId: string, now: number): void {
+      lastAnswerTo.set(userKey, now);
+      answersIn.get(channelId)?.push(now) ?? answersIn.set(channelId, [now]);
+      // Bound the maps in a long run: forget users whose cooldown is long over.
+      if (lastAnswerTo.size > 5_000) {
+        for (const [k, t] of lastAnswerTo)
+          if (now - t > config.USER_COOLDOWN_SECONDS * 1000) lastAnswerTo.delete(k);
+      }
+    },
+  };
+}

@@ -1,0 +1,195 @@
+// From one incoming message to an outcome: guards, commands, follow-ups, classification, decision,
+// rendering and recording. Pure TypeScript: the same code runs on Discord, in the console chat and
+// in the evaluation.
+import type { Classifier } from '../classifier/classifier.ts';
+import type { Config } from '../config.ts';
+import type { KnowledgeBase } from '../knowledge/entry.ts';
+import { findLeakedKeys, redactKeys } from '../safety/leaked-keys.ts';
+import type { Store } from '../store/store.ts';
+import { handleTextCommand } from './commands.ts';
+import { createMemory, detectFollowUp } from './follow-ups.ts';
+import { conversationOf, createRateLimits, createSeenSet, isStaff, isSupportChannel } from './guards.ts';
+import { renderLeakedKeyWarning } from './leaked-key-warning.ts';
+import { renderAnswer, renderFollowUp, renderHandover } from './render.ts';
+import type { IncomingMessage, Outcome } from './types.ts';
+
+export interface KnowledgeState {
+  kb: KnowledgeBase;
+  classifier: Classifier;
+}
+
+export type PipelineConfig = Pick<
+  Config,
+  | 'SUPPORT_CHANNELS'
+  | 'STAFF_ROLES'
+  | 'FOLLOWUP_WINDOW_MINUTES'
+  | 'USER_COOLDOWN_SECONDS'
+  | 'CHANNEL_MAX_ANSWERS_PER_MINUTE'
+>;
+
+export interface PipelineDeps {
+  /** The knowledge in service now; a reload swaps what this returns. */
+  knowledge: () => KnowledgeState;
+  store: Store;
+  config: PipelineConfig;
+  now?: () => number;
+}
+
+/** After handing over to humans the bot keeps out of that conversation for this long. */
+const HANDOVER_MS = 24 * 60 * 60 * 1000;
+/** Unanswered help requests are kept for moderators, shortened. */
+const UNANSWERED_TEXT_LIMIT = 500;
+
+const silent = (reason: string, extra: Partial<Outcome> = {}): Outcome => ({
+  kind: 'none',
+  reason,
+  ...extra,
+});
+
+/** Quoted lines ("> ...") are someone else's words; the bot answers only what the asker wrote. */
+export function withoutQuotes(content: string): string {
+  return content
+    .split('\n')
+    .filter((line) => !/^\s*>/.test(line))
+    .join('\n')
+    .trim();
+}
+
+export function createPipeline({ knowledge, store, config, now = Date.now }: PipelineDeps) {
+  const windowMs = config.FOLLOWUP_WINDOW_MINUTES * 60_000;
+  const memory = createMemory(windowMs, HANDOVER_MS);
+  const seen = createSeenSet();
+  const limits = createRateLimits(config);
+  const humansTookOver = new Set<string>();
+  let handled = 0;
+
+  function handle(message: IncomingMessage): Outcome {
+    const at = now();
+    if (++handled % 1000 === 0) memory.prune(at);
+    if (message.author.isBot || message.author.isWebhookOrSystem)
+      return silent('ignored: bot, webhook or system message');
+    if (!seen.firstTime(message.id)) return silent('ignored: already handled this message');
+
+    const leaked = findLeakedKeys(message.content);
+    if (leaked.length > 0) {
+      const { reply, replyIfDeleted } = renderLeakedKeyWarning(leaked, knowledge().kb.footer);
+      return {
+        kind: 'answer',
+        intent: 'leaked-api-key',
+        reason: 'leaked API key',
+        reply,
+        leakedKey: { replyIfDeleted },
+      };
+    }
+
+    if (!isSupportChannel(message, config.SUPPORT_CHANNELS)) return silent('ignored: not a support channel');
+    const conversationId = conversationOf(message);
+    if (message.threadId && message.threadOwnerId && message.author.id !== message.threadOwnerId) {
+      humansTookOver.add(message.threadId);
+    }
+
+    const command = handleTextCommand(message, store);
+    if (command) return command;
+
+    if (isStaff(message, config.STAFF_ROLES)) return silent('ignored: staff member');
+    if (store.isMuted(message.guildId, message.author.id)) return silent('ignored: user muted the bot');
+    if (store.isPaused(message.guildId, message.parentChannelId ?? message.channelId)) {
+      return silent('ignored: channel paused');
+    }
+    if (message.threadId && humansTookOver.has(message.threadId))
+      return silent('ignored: humans took over this thread');
+    if (message.replyTo?.authorId && message.replyTo.authorId !== message.author.id) {
+      return silent('ignored: reply to someone else');
+    }
+
+    const text = withoutQuotes(message.content);
+    const { kb, classifier } = knowledge();
+    const previous = memory.get(conversationId, message.author.id, at);
+    if (previous?.handedOver) return silent('ignored: handed over to humans', { intent: previous.intent });
+
+    const classification = classifier.classify(text);
+    const record = (
+      kind: 'answer' | 'followup' | 'handover',
+      intent: string,
+      decidedBy: string,
+      confidence?: number,
+    ) =>
+      store.recordAnswer({
+        guildId: message.guildId,
+        channelId: message.channelId,
+        conversationId,
+        userId: message.author.id,
+        questionMessageId: message.id,
+        intent,
+        kind,
+        confidence,
+        decidedBy,
+      });
+    const vars = { asker: message.author.displayName };
+
+    if (previous) {
+      const entry = kb.byId.get(previous.intent);
+      const followUp = detectFollowUp(text);
+      const newIntent = classification.intent !== previous.intent ? classification.intent : undefined;
+      if (entry && !newIntent && (followUp === 'why' || followUp === 'fix')) {
+        memory.set(conversationId, message.author.id, { ...previous, answeredAt: at });
+        return {
+          kind: 'followup',
+          intent: entry.id,
+          reason: `follow-up: ${followUp}`,
+          reply: renderFollowUp(entry, followUp, kb.footer, { vars, question: text }),
+          answerId: record('followup', entry.id, `follow-up: ${followUp}`),
+        };
+      }
+      // "still not working", or another problem report that is not a new known question: a human
+      // should take it from here, and the bot leaves the conversation.
+      if (entry && !newIntent && (followUp === 'still' || classification.helpRequest.isHelpRequest)) {
+        memory.set(conversationId, message.author.id, { ...previous, answeredAt: at, handedOver: true });
+        return {
+          kind: 'followup',
+          intent: entry.id,
+          reason: 'follow-up: still not solved, handed over to humans',
+          reply: renderHandover(kb.handover, kb.footer, vars),
+          answerId: record('handover', entry.id, 'follow-up: still'),
+        };
+      }
+    }
+
+    if (classification.rule !== 'answer' || !classification.intent) {
+      if (classification.helpRequest.isHelpRequest) {
+        store.recordUnanswered({
+          guildId: message.guildId,
+          channelId: message.channelId,
+          userId: message.author.id,
+          messageId: message.id,
+          text: redactKeys(text).slice(0, UNANSWERED_TEXT_LIMIT),
+          topIntent: classification.candidates[0]?.intent,
+          confidence: classification.confidence,
+          reason: classification.rule,
+        });
+      }
+      return silent(classification.rule, { confidence: classification.confidence });
+    }
+
+    const entry = kb.byId.get(classification.intent);
+    if (!entry) return silent('silent: entry disappeared in a reload');
+    if (previous?.intent === entry.id) return silent('silent: already answered this in this conversation');
+    const limited = limits.check(`${message.guildId}:${message.author.id}`, message.channelId, at);
+    if (limited) return silent(limited, { intent: entry.id, confidence: classification.confidence });
+
+    limits.note(`${message.guildId}:${message.author.id}`, message.channelId, at);
+    memory.set(conversationId, message.author.id, { intent: entry.id, answeredAt: at, handedOver: false });
+    return {
+      kind: 'answer',
+      intent: entry.id,
+      confidence: classification.confidence,
+      reason: classification.rule,
+      reply: renderAnswer(entry, kb.footer, { vars, question: text }),
+      answerId: record('answer', entry.id, 'local classifier', classification.confidence),
+    };
+  }
+
+  return { handle };
+}
+
+export type Pipeline = ReturnType<typeof createPipeline>;
