@@ -2,7 +2,7 @@
 // examples (nearest example) and against the entry as a whole (centroid), plus strong evidence
 // from the entry's keywords and patterns. Deterministic, no network, built once per knowledge set.
 import type { Entry } from '../knowledge/entry.ts';
-import { readHelpRequest } from './help-gate.ts';
+import { type HelpSignals, readHelpRequest } from './help-gate.ts';
 import { features, normalize, phraseMatcher, tokenize } from './text.ts';
 
 export interface ClassifierSettings {
@@ -39,7 +39,7 @@ export type DecisionRule =
 export interface Classification {
   /** Best first, at most five. */
   candidates: Candidate[];
-  helpRequest: { isHelpRequest: boolean; reason: string };
+  helpRequest: HelpSignals;
   rule: DecisionRule;
   /** Set when rule is 'answer'. */
   intent?: string;
@@ -57,6 +57,8 @@ interface Indexed {
 const KEYWORD_BONUS = 0.3;
 const PATTERN_BONUS = 0.15;
 const MAX_BONUS = 0.45;
+/** Extra score needed when the message does not read clearly as a request for help. */
+const UNCLEAR_EXTRA = 0.15;
 
 export function buildClassifier(entries: Entry[], settings: ClassifierSettings = DEFAULT_SETTINGS) {
   const termIds = new Map<string, number>();
@@ -197,8 +199,13 @@ export function buildClassifier(entries: Entry[], settings: ClassifierSettings =
       confidence: best?.score ?? 0,
     });
     if (!best) return result('silent: no candidate');
-    if (!helpRequest.isHelpRequest) return result('silent: not a help request');
-    if (best.score < settings.threshold) return result('silent: low confidence');
+    if (helpRequest.verdict === 'no') return result('silent: not a help request');
+    // A bare statement ("text appears all at once") is answered only on strong evidence.
+    const needed =
+      helpRequest.verdict === 'yes' || best.evidence.length > 0
+        ? settings.threshold
+        : settings.threshold + UNCLEAR_EXTRA;
+    if (best.score < needed) return result('silent: low confidence');
     if (best.score - runnerUp < settings.margin) return result('silent: too close to the runner-up');
     if (best.negative > best.nearest && best.evidence.length === 0)
       return result('silent: closer to a negative example');

@@ -1,33 +1,39 @@
-// Does a message read as a request for help? Answering chatter, thanks and feature requests is
-// what gets support bots muted, so a message must show a question, a problem or a pasted error,
-// and must not read as closing a problem or asking for a feature.
+// Does a message read as a request for help? Answering thanks, fix reports and feature requests
+// is what gets support bots muted. Three answers: yes (a question, a problem or a pasted error),
+// no (thanks, "works now", a feature request), or unclear (a bare statement), which the classifier
+// then answers only on strong evidence.
 import { normalize } from './text.ts';
+
+export type HelpVerdict = 'yes' | 'no' | 'unclear';
 
 const QUESTION_START =
   /^(?:how|why|what|whats|where|when|which|who|is|are|can|could|does|do|did|should|would|will|any|anyone|anybody|has|have|am|wtf|help)\b/;
 
 const PROBLEM =
-  /\b(?:not working|n[o']?t work|doesn'?t|does not|don'?t|didn'?t|won'?t|can'?t|cannot|couldn'?t|isn'?t|aren'?t|unable|fail(?:s|ed|ing|ure)?|broken?|stuck|issue|problem|trouble|help|bug|error|errors|exception|keeps?|stopp?(?:s|ed)?|nothing happens|empty|blank|cut(?:s|ting)? off|truncat\w*|refus\w*|invalid|unauthori[sz]ed|forbidden|denied|exceeded|timed? ?out|rate.?limit\w*|wrong|weird|instead|missing|disappear\w*|no longer|suddenly|anymore|charged|expire\w*|repeat\w*|loop\w*|how (?:do|can|to|would|should)|is there (?:a|any) way)\b/;
+  /\b(?:not working|n[o']?t work|doesn'?t|does not|don'?t|didn'?t|won'?t|can'?t|cannot|couldn'?t|isn'?t|aren'?t|unable|fail(?:s|ed|ing|ure)?|broken?|breaks|stuck|issue|problem|trouble|help|bug|error|errors|exception|keeps?|stopp?(?:s|ed)?|nothing happens|empty|blank|cut(?:s|ting)? off|truncat\w*|refus\w*|invalid|unauthori[sz]ed|forbidden|denied|exceeded|times? ?out|timed? ?out|rate.?limit\w*|wrong|weird|instead|missing|disappear\w*|no longer|suddenly|anymore|charged|expire\w*|repeat\w*|loop\w*|how (?:do|can|to|would|should)|is there (?:a|any) way|idk|confus\w*)\b/;
 
-const PASTED_ERROR = /\b[45]\d\d\b|"error"|\berror:|\{\s*"?(?:error|message|code)"?\s*:/;
+const PASTED_ERROR = /\b[45]\d\d\b|"error"|[a-z]*error:|\{\s*"?(?:error|message|code)"?\s*:|\bexception\b/;
 
-// A message that closes a problem, thanks someone or asks for a feature is not a new request for help.
+// Openings that thank someone or close a problem.
+const CLOSING_START =
+  /^(?:thanks?|thank you|thx|ty|tysm|cheers|appreciate|nvm|never ?mind|solved|fixed|resolved|got it|gotcha|works now|it works|that worked|this worked|ah,? (?:thanks|ok|i see|excuse))\b/;
+// Feature requests and fix reports anywhere in the message.
 const NOT_A_REQUEST =
-  /^(?:thanks?|thank you|thx|ty|tysm|cheers|appreciate|nvm|never ?mind|solved|fixed|resolved|got it|gotcha|works now|it works|that worked|this worked)\b|\b(?:feature[ _-]?request|\[request\]|\[feature|it would be (?:nice|great|cool|better)|would be (?:nice|great|cool) (?:if|to)|please add|could you add|can you add|you should add|turns out|figured it out|works now|working now|solved (?:it|by)|fixed it|my (?:own )?fault|my bad)\b/;
+  /\b(?:feature[ _-]?request|\[request\]|\[feature|\[ux|(?:it'?ll|it will|it would|would) be (?:so )?(?:much )?(?:nice|nicer|great|cool|better) (?:if|to)|could you add|can you add|you should add|turns out|figured it out|works now|working now|solved (?:it|by)|fixed it|my (?:own )?fault|my bad)\b/;
 
 export interface HelpSignals {
-  isHelpRequest: boolean;
+  verdict: HelpVerdict;
   reason: string;
 }
 
 export function readHelpRequest(text: string): HelpSignals {
   const t = normalize(text).trim();
-  if (!t) return { isHelpRequest: false, reason: 'empty' };
-  if (NOT_A_REQUEST.test(t))
-    return { isHelpRequest: false, reason: 'reads as thanks, a fix report or a feature request' };
-  if (PASTED_ERROR.test(t)) return { isHelpRequest: true, reason: 'pasted error' };
-  if (t.includes('?')) return { isHelpRequest: true, reason: 'question' };
-  if (QUESTION_START.test(t)) return { isHelpRequest: true, reason: 'question' };
-  if (PROBLEM.test(t)) return { isHelpRequest: true, reason: 'describes a problem' };
-  return { isHelpRequest: false, reason: 'no question, problem or error' };
+  if (!t) return { verdict: 'no', reason: 'empty' };
+  if (CLOSING_START.test(t) || NOT_A_REQUEST.test(t)) {
+    return { verdict: 'no', reason: 'reads as thanks, a fix report or a feature request' };
+  }
+  if (PASTED_ERROR.test(t)) return { verdict: 'yes', reason: 'pasted error' };
+  if (t.includes('?') || QUESTION_START.test(t)) return { verdict: 'yes', reason: 'question' };
+  if (PROBLEM.test(t)) return { verdict: 'yes', reason: 'describes a problem' };
+  return { verdict: 'unclear', reason: 'no question, problem or error' };
 }

@@ -41,10 +41,15 @@ const EVAL_CONFIG: PipelineConfig = {
   CHANNEL_MAX_ANSWERS_PER_MINUTE: 6,
 };
 
-/** What a later turn should produce: the follow-up section, a hand-over, an answer, or silence. */
-function turnIsCorrect(turn: EvalTurn, outcome: Outcome): boolean {
+/**
+ * What a later turn should produce: silence for `none`; the labeled follow-up section or the
+ * hand-over for `why`/`fix`/`still`; an answer for a new question. When the bot had not answered
+ * the conversation yet, a fresh answer with the labeled intent is what the asker needs, so it counts.
+ */
+function turnIsCorrect(turn: EvalTurn, outcome: Outcome, answeredBefore: boolean): boolean {
   const answered = outcome.reply && outcome.kind !== 'command' ? (outcome.intent ?? NONE) : NONE;
-  if (!turn.followup) return answered === turn.intent && (turn.intent === NONE || outcome.kind === 'answer');
+  if (turn.intent === NONE) return answered === NONE;
+  if (!turn.followup || !answeredBefore) return answered === turn.intent && outcome.kind === 'answer';
   const expectedReason = turn.followup === 'still' ? 'handed over' : `follow-up: ${turn.followup}`;
   return outcome.kind === 'followup' && answered === turn.intent && outcome.reason.includes(expectedReason);
 }
@@ -62,6 +67,7 @@ export function runCases(cases: EvalCase[], knowledge: KnowledgeState): TurnResu
   try {
     cases.forEach((c, caseIndex) => {
       clock += 60 * 60_000; // an hour between cases: no memory or cooldown carries over
+      let answeredBefore = false;
       c.turns.forEach((turn, turnIndex) => {
         clock += 60_000; // a minute between turns, inside the follow-up window
         const outcome = pipeline.handle({
@@ -77,7 +83,9 @@ export function runCases(cases: EvalCase[], knowledge: KnowledgeState): TurnResu
           createdAt: clock,
         });
         const answered = outcome.reply && outcome.kind !== 'command' ? (outcome.intent ?? NONE) : NONE;
-        const correct = turnIndex === 0 ? answered === turn.intent : turnIsCorrect(turn, outcome);
+        const correct =
+          turnIndex === 0 ? answered === turn.intent : turnIsCorrect(turn, outcome, answeredBefore);
+        answeredBefore ||= answered !== NONE;
         results.push({
           caseId: c.id,
           turn: turnIndex,

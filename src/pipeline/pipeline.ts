@@ -143,7 +143,7 @@ export function createPipeline({ knowledge, store, config, now = Date.now }: Pip
       }
       // "still not working", or another problem report that is not a new known question: a human
       // should take it from here, and the bot leaves the conversation.
-      if (entry && !newIntent && (followUp === 'still' || classification.helpRequest.isHelpRequest)) {
+      if (entry && !newIntent && (followUp === 'still' || classification.helpRequest.verdict === 'yes')) {
         memory.set(conversationId, message.author.id, { ...previous, answeredAt: at, handedOver: true });
         return {
           kind: 'followup',
@@ -156,7 +156,7 @@ export function createPipeline({ knowledge, store, config, now = Date.now }: Pip
     }
 
     if (classification.rule !== 'answer' || !classification.intent) {
-      if (classification.helpRequest.isHelpRequest) {
+      if (classification.helpRequest.verdict === 'yes') {
         store.recordUnanswered({
           guildId: message.guildId,
           channelId: message.channelId,

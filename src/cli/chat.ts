@@ -1,0 +1,85 @@
+// npm run chat: the bot in the terminal. You type as a user in #sillytavern; it answers exactly
+// as on Discord (same pipeline, store and knowledge). Piped stdin is read line by line;
+// --json prints one object per input line.
+import { createInterface } from 'node:readline';
+import { loadConfig } from '../config.ts';
+import { loadKnowledgeState } from '../knowledge/state.ts';
+import { createPipeline } from '../pipeline/pipeline.ts';
+import type { Outcome } from '../pipeline/types.ts';
+import { openStore } from '../store/store.ts';
+
+const json = process.argv.includes('--json');
+const interactive = process.stdin.isTTY && !json;
+
+const loaded = loadConfig();
+if (!loaded.ok) {
+  console.error(`The configuration has problems:\n${loaded.problems.map((p) => `  - ${p}`).join('\n')}`);
+  process.exit(1);
+}
+const config = loaded.config;
+const { state, problems } = loadKnowledgeState(config.KNOWLEDGE_DIR);
+if (!state) {
+  console.error(
+    `The knowledge folder ${config.KNOWLEDGE_DIR} has problems:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+  );
+  process.exit(1);
+}
+const store = openStore(config.DATABASE_PATH);
+
+// Piped lines arrive all at once; they are timed as a person typing, half a minute apart,
+// so that the per-user cooldown treats them as it would on Discord.
+const PIPED_LINE_INTERVAL_MS = 30_000;
+let clock = Date.now();
+const now = () => (interactive ? Date.now() : clock);
+const pipeline = createPipeline({ knowledge: () => state, store, config, now });
+
+let counter = 0;
+function handleLine(line: string): Outcome {
+  clock += PIPED_LINE_INTERVAL_MS;
+  counter++;
+  return pipeline.handle({
+    id: `console-${Date.now()}-${counter}`,
+    guildId: 'console',
+    channelId: 'console-sillytavern',
+    channelName: config.SUPPORT_CHANNELS[0] ?? 'sillytavern',
+    author: { id: 'console-user', displayName: process.env.USER ?? 'you', isBot: false, roles: [] },
+    content: line,
+    attachments: [],
+    createdAt: now(),
+  });
+}
+
+function print(line: string, outcome: Outcome): void {
+  if (json) {
+    const answered = Boolean(outcome.reply);
+    console.log(
+      JSON.stringify({
+        input: line,
+        reply: outcome.reply ?? null,
+        intent: answered ? (outcome.intent ?? null) : null,
+        kind: outcome.kind,
+        confidence: outcome.confidence ?? null,
+      }),
+    );
+  } else if (outcome.reply) {
+    console.log(`\n${outcome.reply}\n`);
+  } else if (interactive) {
+    console.log(`  (silent: ${outcome.reason})`);
+  }
+}
+
+if (interactive) {
+  console.log(
+    `You are a user in #${config.SUPPORT_CHANNELS[0] ?? 'sillytavern'} (${state.kb.entries.length} knowledge entries). Type a message; Ctrl+D to quit.`,
+  );
+}
+const lines = createInterface({ input: process.stdin, terminal: interactive, prompt: 'you> ' });
+if (interactive) lines.prompt();
+lines.on('line', (line) => {
+  if (line.trim()) print(line, handleLine(line));
+  if (interactive) lines.prompt();
+});
+lines.on('close', () => {
+  store.close();
+  if (interactive) console.log();
+});

@@ -1,0 +1,50 @@
+// The one place that turns a discord.js Message into the pipeline's plain IncomingMessage.
+import { ChannelType, type Message } from 'discord.js';
+import type { IncomingMessage } from '../pipeline/types.ts';
+
+/** A forum post is a thread whose starter message has the thread's id; its title is part of the question. */
+function isForumStarter(message: Message): boolean {
+  const channel = message.channel;
+  return channel.isThread() && channel.parent?.type === ChannelType.GuildForum && message.id === channel.id;
+}
+
+export function toIncoming(message: Message<true>): IncomingMessage {
+  const channel = message.channel;
+  const thread = channel.isThread() ? channel : undefined;
+  const member = message.member;
+  const roles = member
+    ? [...member.roles.cache.values()].flatMap((role) => [role.id, role.name.toLowerCase()])
+    : [];
+  const content =
+    thread && isForumStarter(message) ? `${thread.name}\n${message.content}`.trim() : message.content;
+  return {
+    id: message.id,
+    guildId: message.guildId,
+    channelId: message.channelId,
+    channelName: 'name' in channel ? channel.name : undefined,
+    parentChannelId: thread?.parentId ?? undefined,
+    parentChannelName: thread?.parent?.name,
+    threadId: thread?.id,
+    threadOwnerId: thread?.ownerId ?? undefined,
+    author: {
+      id: message.author.id,
+      displayName: member?.displayName ?? message.author.displayName,
+      isBot: message.author.bot,
+      isWebhookOrSystem: Boolean(message.webhookId) || message.system,
+      roles,
+    },
+    content,
+    attachments: [...message.attachments.values()].map((a) => ({
+      name: a.name,
+      contentType: a.contentType ?? undefined,
+      url: a.url,
+    })),
+    replyTo: message.reference?.messageId
+      ? {
+          messageId: message.reference.messageId,
+          authorId: message.mentions.repliedUser?.id,
+        }
+      : undefined,
+    createdAt: message.createdTimestamp,
+  };
+}
