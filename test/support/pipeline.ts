@@ -1,0 +1,50 @@
+import { loadKnowledgeState } from '../../src/knowledge/state.ts';
+import { createPipeline, type PipelineConfig } from '../../src/pipeline/pipeline.ts';
+import type { IncomingMessage } from '../../src/pipeline/types.ts';
+import { openStore } from '../../src/store/store.ts';
+
+export const TEST_CONFIG: PipelineConfig = {
+  SUPPORT_CHANNELS: ['sillytavern'],
+  STAFF_ROLES: ['staff'],
+  FOLLOWUP_WINDOW_MINUTES: 10,
+  USER_COOLDOWN_SECONDS: 20,
+  CHANNEL_MAX_ANSWERS_PER_MINUTE: 6,
+};
+
+/** The real knowledge folder, loaded once per test file. */
+export function realKnowledge() {
+  const { state, problems } = loadKnowledgeState('knowledge');
+  if (!state) throw new Error(problems.join('\n'));
+  return state;
+}
+
+/** A pipeline over the real knowledge base with an in-memory store and a hand-driven clock. */
+export function testPipeline(config: Partial<PipelineConfig> = {}) {
+  const knowledge = realKnowledge();
+  const clock = { now: Date.UTC(2026, 10, 28, 12) };
+  const store = openStore(':memory:', () => clock.now);
+  const pipeline = createPipeline({
+    knowledge: () => knowledge,
+    store,
+    config: { ...TEST_CONFIG, ...config },
+    now: () => clock.now,
+  });
+  let counter = 0;
+  const message = (content: string, overrides: Partial<IncomingMessage> = {}): IncomingMessage => ({
+    id: `m${++counter}`,
+    guildId: 'g1',
+    channelId: 'c-sillytavern',
+    channelName: 'sillytavern',
+    author: { id: 'asker', displayName: 'Asker', isBot: false, roles: [] },
+    content,
+    attachments: [],
+    createdAt: clock.now,
+    ...overrides,
+  });
+  /** Sends a message as the asker a minute after the previous one. */
+  const say = (content: string, overrides: Partial<IncomingMessage> = {}) => {
+    clock.now += 60_000;
+    return pipeline.handle(message(content, overrides));
+  };
+  return { pipeline, store, clock, message, say, knowledge };
+}
