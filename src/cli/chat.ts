@@ -34,7 +34,7 @@ const now = () => (interactive ? Date.now() : clock);
 const pipeline = createPipeline({ knowledge: () => state, store, config, now });
 
 let counter = 0;
-function handleLine(line: string): Outcome {
+function handleLine(line: string): Promise<Outcome> {
   clock += PIPED_LINE_INTERVAL_MS;
   counter++;
   return pipeline.handle({
@@ -75,11 +75,10 @@ if (interactive) {
 }
 const lines = createInterface({ input: process.stdin, terminal: interactive, prompt: 'you> ' });
 if (interactive) lines.prompt();
-lines.on('line', (line) => {
-  if (line.trim()) print(line, handleLine(line));
+// One line at a time, in order, as messages arrive in a channel.
+for await (const line of lines) {
+  if (line.trim()) print(line, await handleLine(line));
   if (interactive) lines.prompt();
-});
-lines.on('close', () => {
-  store.close();
-  if (interactive) console.log();
-});
+}
+store.close();
+if (interactive) console.log();

@@ -4,6 +4,12 @@ import { readCases } from '../eval/cases.ts';
 import { computeMetrics, NONE, runCases } from '../eval/evaluate.ts';
 import { loadKnowledgeState } from '../knowledge/state.ts';
 
+// `npm run eval ... | head` closes the pipe early; that is not an error.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
+
 const args = process.argv.slice(2);
 const json = args.includes('--json');
 const file = args.find((a) => !a.startsWith('--'));
@@ -25,7 +31,7 @@ try {
   console.error((error as Error).message);
   process.exit(1);
 }
-const results = runCases(cases, state);
+const results = await runCases(cases, state);
 const metrics = computeMetrics(results);
 
 const pad = (s: string | number, n: number) => String(s).padEnd(n);

@@ -82,7 +82,7 @@ export function attachHandlers(client: Client, deps: BotDeps): void {
   client.on(Events.MessageCreate, async (message) => {
     if (!message.inGuild()) return;
     try {
-      const outcome = deps.pipeline.handle(toIncoming(message));
+      const outcome = await deps.pipeline.handle(toIncoming(message));
       deps.logger.debug(
         { messageId: message.id, kind: outcome.kind, intent: outcome.intent, reason: outcome.reason },
         'handled message',

@@ -1,6 +1,6 @@
 // Runs labeled cases through the whole pipeline (guards, follow-ups, classifier, decision) and
 // computes the metrics defined in shared/eval/README.md.
-import type { KnowledgeState, PipelineConfig } from '../pipeline/pipeline.ts';
+import type { GrayZoneJudge, KnowledgeState, PipelineConfig } from '../pipeline/pipeline.ts';
 import { createPipeline } from '../pipeline/pipeline.ts';
 import type { Outcome } from '../pipeline/types.ts';
 import { openStore } from '../store/store.ts';
@@ -54,7 +54,11 @@ function turnIsCorrect(turn: EvalTurn, outcome: Outcome, answeredBefore: boolean
   return outcome.kind === 'followup' && answered === turn.intent && outcome.reason.includes(expectedReason);
 }
 
-export function runCases(cases: EvalCase[], knowledge: KnowledgeState): TurnResult[] {
+export async function runCases(
+  cases: EvalCase[],
+  knowledge: KnowledgeState,
+  judge?: GrayZoneJudge,
+): Promise<TurnResult[]> {
   let clock = Date.UTC(2026, 0, 1);
   const store = openStore(':memory:', () => clock);
   const pipeline = createPipeline({
@@ -65,12 +69,12 @@ export function runCases(cases: EvalCase[], knowledge: KnowledgeState): TurnResu
   });
   const results: TurnResult[] = [];
   try {
-    cases.forEach((c, caseIndex) => {
+    for (const [caseIndex, c] of cases.entries()) {
       clock += 60 * 60_000; // an hour between cases: no memory or cooldown carries over
       let answeredBefore = false;
-      c.turns.forEach((turn, turnIndex) => {
+      for (const [turnIndex, turn] of c.turns.entries()) {
         clock += 60_000; // a minute between turns, inside the follow-up window
-        const outcome = pipeline.handle({
+        const outcome = await pipeline.handle({
           id: `${c.id}-${turnIndex}`,
           guildId: 'eval',
           channelId: `thread-${caseIndex}`,
@@ -96,8 +100,8 @@ export function runCases(cases: EvalCase[], knowledge: KnowledgeState): TurnResu
           answered,
           correct,
         });
-      });
-    });
+      }
+    }
   } finally {
     store.close();
   }

@@ -1,7 +1,7 @@
 // From one incoming message to an outcome: guards, commands, follow-ups, classification, decision,
 // rendering and recording. Pure TypeScript: the same code runs on Discord, in the console chat and
 // in the evaluation.
-import type { Classifier } from '../classifier/classifier.ts';
+import type { Classification, Classifier } from '../classifier/classifier.ts';
 import type { Config } from '../config.ts';
 import type { KnowledgeBase } from '../knowledge/entry.ts';
 import { findLeakedKeys, redactKeys } from '../safety/leaked-keys.ts';
@@ -27,12 +27,26 @@ export type PipelineConfig = Pick<
   | 'CHANNEL_MAX_ANSWERS_PER_MINUTE'
 >;
 
+/** Candidates the local classifier could not decide between, for an optional second opinion. */
+export interface GrayZoneQuestion {
+  text: string;
+  candidates: { intent: string; title: string; summary: string; score: number }[];
+  attachments: IncomingMessage['attachments'];
+}
+
+/**
+ * A second opinion (the LLM judge) for the gray zone: returns one of the candidate ids, or
+ * undefined for "none of them". It must never throw; failure means silence.
+ */
+export type GrayZoneJudge = (question: GrayZoneQuestion) => Promise<string | undefined>;
+
 export interface PipelineDeps {
   /** The knowledge in service now; a reload swaps what this returns. */
   knowledge: () => KnowledgeState;
   store: Store;
   config: PipelineConfig;
   now?: () => number;
+  judge?: GrayZoneJudge;
 }
 
 /** After handing over to humans the bot keeps out of that conversation for this long. */
@@ -55,7 +69,10 @@ export function withoutQuotes(content: string): string {
     .trim();
 }
 
-export function createPipeline({ knowledge, store, config, now = Date.now }: PipelineDeps) {
+/** Local scores below this are never sent to the judge: nothing plausible to choose from. */
+export const GRAY_ZONE_FLOOR = 0.3;
+
+export function createPipeline({ knowledge, store, config, now = Date.now, judge }: PipelineDeps) {
   const windowMs = config.FOLLOWUP_WINDOW_MINUTES * 60_000;
   const memory = createMemory(windowMs, HANDOVER_MS);
   const seen = createSeenSet();
@@ -63,7 +80,7 @@ export function createPipeline({ knowledge, store, config, now = Date.now }: Pip
   const humansTookOver = new Set<string>();
   let handled = 0;
 
-  function handle(message: IncomingMessage): Outcome {
+  async function handle(message: IncomingMessage): Promise<Outcome> {
     const at = now();
     if (++handled % 1000 === 0) memory.prune(at);
     if (message.author.isBot || message.author.isWebhookOrSystem)
@@ -108,6 +125,21 @@ export function createPipeline({ knowledge, store, config, now = Date.now }: Pip
     if (previous?.handedOver) return silent('ignored: handed over to humans', { intent: previous.intent });
 
     const classification = classifier.classify(text);
+    let decidedBy = 'local classifier';
+    if (judge && isGrayZone(classification)) {
+      const candidates = classification.candidates.slice(0, 3).flatMap((c) => {
+        const candidate = kb.byId.get(c.intent);
+        return candidate
+          ? [{ intent: c.intent, title: candidate.title, summary: candidate.summary, score: c.score }]
+          : [];
+      });
+      const picked = await judge({ text, candidates, attachments: message.attachments });
+      if (picked && candidates.some((c) => c.intent === picked)) {
+        classification.intent = picked;
+        classification.rule = 'answer';
+        decidedBy = 'llm judge';
+      }
+    }
     const record = (
       kind: 'answer' | 'followup' | 'handover',
       intent: string,
@@ -183,9 +215,9 @@ export function createPipeline({ knowledge, store, config, now = Date.now }: Pip
       kind: 'answer',
       intent: entry.id,
       confidence: classification.confidence,
-      reason: classification.rule,
+      reason: decidedBy === 'llm judge' ? 'answer (llm judge)' : classification.rule,
       reply: renderAnswer(entry, kb.footer, { vars, question: text }),
-      answerId: record('answer', entry.id, 'local classifier', classification.confidence),
+      answerId: record('answer', entry.id, decidedBy, classification.confidence),
     };
   }
 
@@ -193,3 +225,9 @@ export function createPipeline({ knowledge, store, config, now = Date.now }: Pip
 }
 
 export type Pipeline = ReturnType<typeof createPipeline>;
+
+/** Undecided but plausible: low confidence or too close to the runner-up, and a request for help. */
+function isGrayZone(c: Classification): boolean {
+  const undecided = c.rule === 'silent: low confidence' || c.rule === 'silent: too close to the runner-up';
+  return undecided && c.helpRequest.verdict !== 'no' && (c.candidates[0]?.score ?? 0) >= GRAY_ZONE_FLOOR;
+}

@@ -24,7 +24,11 @@ beforeEach(() => {
   client = new Client({ intents: [GatewayIntentBits.Guilds] });
   addGuild(client);
   replies = [];
-  vi.spyOn(Message.prototype, 'reply').mockImplementation(async function (this: Message, options) {
+  // biome-ignore lint/suspicious/noExplicitAny: the spy stands in for a REST call.
+  vi.spyOn(Message.prototype as any, 'reply').mockImplementation(async function (
+    this: Message,
+    options: unknown,
+  ) {
     replies.push({ messageId: this.id, options: options as MessageReplyOptions });
     return { id: `reply-${this.id}` } as Message;
   });
@@ -41,7 +45,7 @@ function wire() {
 }
 
 /** The handler is async; wait until it has replied (or clearly will not). */
-async function emit(message: Message) {
+async function emit(message: Message<true>) {
   client.emit(Events.MessageCreate, message);
   await new Promise((resolve) => setTimeout(resolve, 20));
 }
@@ -97,14 +101,14 @@ describe('the Discord edge', () => {
     // The channel never sees a stack trace; the bot goes on with the next message.
     const { store } = testPipeline();
     const failing = {
-      handle: () => {
+      handle: async () => {
         throw new Error('boom');
       },
     };
     const lines: string[] = [];
     const { createLogger } = await import('../../src/logger.ts');
     const logger = createLogger({
-      destination: { write: (l: string) => lines.push(l) } as NodeJS.WritableStream,
+      destination: { write: (l: string) => lines.push(l) } as unknown as NodeJS.WritableStream,
     });
     attachHandlers(client, { config: {} as Config, logger, store, pipeline: failing });
     await emit(makeMessage(client, SUPPORT_ID, 'error 401 unauthorized from openrouter'));

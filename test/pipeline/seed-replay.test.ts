@@ -3,16 +3,18 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { Outcome } from '../../src/pipeline/types.ts';
 import { testPipeline } from '../support/pipeline.ts';
 import { SEED_TURNS } from '../support/seed.ts';
 
 const FOOTER = '-# This is an automated response. Use !mute to stop the bot from responding.';
 
 describe('the seed conversation', () => {
-  it('replays through the pipeline: 401 answer, 400 answer, then the 400 Why section', () => {
+  it('replays through the pipeline: 401 answer, 400 answer, then the 400 Why section', async () => {
     // The asker sees three replies, each ending with the footer, the last one explaining why.
     const { say, knowledge } = testPipeline();
-    const outcomes = SEED_TURNS.map((turn) => say(turn.text));
+    const outcomes: Outcome[] = [];
+    for (const turn of SEED_TURNS) outcomes.push(await say(turn.text));
     SEED_TURNS.forEach((turn, i) => {
       expect(outcomes[i]?.intent).toBe(turn.intent);
       expect(outcomes[i]?.kind).toBe(turn.kind);
