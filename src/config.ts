@@ -25,8 +25,7 @@ export const configSchema = z.object({
   DISCORD_API_URL: z
     .string()
     .trim()
-    .url()
-    .refine((url) => /^https?:/.test(url), 'must start with http:// or https://')
+    .pipe(z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }))
     .optional(),
   DISCORD_GUILD_ID: optionalText,
   SUPPORT_CHANNELS: list.default(['sillytavern']),

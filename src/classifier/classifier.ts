@@ -57,6 +57,9 @@ interface Indexed {
 const KEYWORD_BONUS = 0.3;
 const PATTERN_BONUS = 0.15;
 const MAX_BONUS = 0.45;
+const SPECIFICITY_POWER = Number(process.env.SPEC ?? 1);
+const NEAR_W = Number(process.env.NW ?? 0.55);
+const BONUS_W = Number(process.env.BW ?? 1);
 /** Extra score needed when the message does not read clearly as a request for help. */
 const UNCLEAR_EXTRA = 0.15;
 
@@ -84,7 +87,17 @@ export function buildClassifier(entries: Entry[], settings: ClassifierSettings =
   });
   const allDocs = [...positives, ...negatives];
   for (const doc of allDocs) for (const term of new Set(doc.terms)) documentFrequency[termId(term)]! += 1;
-  const idf = documentFrequency.map((df) => Math.log(1 + allDocs.length / df));
+  // Class frequency: in how many entries' examples a term occurs. A word every entry uses
+  // ("openrouter", "key") says little about which entry applies, however rare it is overall.
+  const entriesWithTerm = documentFrequency.map(() => new Set<number>());
+  for (const doc of positives)
+    for (const term of doc.terms) entriesWithTerm[termId(term)]!.add(doc.entryIndex);
+  const entryCount = Math.max(entries.length, 2);
+  const idf = documentFrequency.map((df, id) => {
+    const specificity =
+      Math.log(1 + entryCount / Math.max(1, entriesWithTerm[id]!.size)) / Math.log(1 + entryCount);
+    return Math.log(1 + allDocs.length / df) * specificity ** SPECIFICITY_POWER;
+  });
 
   const vectorize = (terms: string[], known: boolean): Vector => {
     const counts = new Map<number, number>();
@@ -177,7 +190,7 @@ export function buildClassifier(entries: Entry[], settings: ClassifierSettings =
         MAX_BONUS,
         (keywordHits ? KEYWORD_BONUS + 0.05 * (keywordHits - 1) : 0) + (patternHits ? PATTERN_BONUS : 0),
       );
-      const score = Math.min(1, 0.55 * near + 0.45 * centroidSimilarity + bonus);
+      const score = Math.min(1, NEAR_W * near + (1 - NEAR_W) * centroidSimilarity + bonus * BONUS_W);
       candidates.push({
         intent: entry.id,
         score: round(score),

@@ -19,7 +19,7 @@ const CLOSING_START =
   /^(?:thanks?|thank you|thx|ty|tysm|cheers|appreciate|nvm|never ?mind|solved|fixed|resolved|got it|gotcha|works now|it works|that worked|this worked|ah,? (?:thanks|ok|i see|excuse))\b/;
 // Feature requests and fix reports anywhere in the message.
 const NOT_A_REQUEST =
-  /\b(?:feature[ _-]?request|\[request\]|\[feature|\[ux|(?:it'?ll|it will|it would|would) be (?:so )?(?:much )?(?:nice|nicer|great|cool|better) (?:if|to)|could you add|can you add|you should add|turns out|figured it out|works now|working now|solved (?:it|by)|fixed it|my (?:own )?fault|my bad)\b/;
+  /\[(?:request|feature|ux)|\b(?:feature[ _-]?request|(?:it'?ll|it will|it would|would) be (?:so )?(?:much )?(?:nice|nicer|great|cool|better) (?:if|to)|could you add|can you add|you should add|turns out|figured it out|works now|working now|solved (?:it|by)|fixed it|my (?:own )?fault|my bad)\b/;
 
 export interface HelpSignals {
   verdict: HelpVerdict;
@@ -29,7 +29,9 @@ export interface HelpSignals {
 export function readHelpRequest(text: string): HelpSignals {
   const t = normalize(text).trim();
   if (!t) return { verdict: 'no', reason: 'empty' };
-  if (CLOSING_START.test(t) || NOT_A_REQUEST.test(t)) {
+  // "thanks! but now I get 402, what do I do?" is a new request despite its polite opening.
+  const newQuestionAfterThanks = CLOSING_START.test(t) && t.includes('?') && PASTED_ERROR.test(t);
+  if ((CLOSING_START.test(t) && !newQuestionAfterThanks) || NOT_A_REQUEST.test(t)) {
     return { verdict: 'no', reason: 'reads as thanks, a fix report or a feature request' };
   }
   if (PASTED_ERROR.test(t)) return { verdict: 'yes', reason: 'pasted error' };

@@ -66,6 +66,7 @@ export async function runCases(
     store,
     config: EVAL_CONFIG,
     now: () => clock,
+    judge,
   });
   const results: TurnResult[] = [];
   try {

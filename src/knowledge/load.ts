@@ -100,11 +100,11 @@ function readSetting(dir: string, file: string, fallback: string, problems: stri
 
 /** Problems with the rendered length of every reply an entry can produce. */
 function lengthProblems(entry: Entry, footer: string, handover: string): string[] {
-  const longestName = { asker: 'x'.repeat(32) };
+  const full = { vars: { asker: 'x'.repeat(32) }, fit: false };
   const renders = {
-    answer: renderAnswer(entry, footer, { vars: longestName }),
-    why: renderFollowUp(entry, 'why', footer, { vars: longestName }),
-    fix: renderFollowUp(entry, 'fix', footer, { vars: longestName }),
+    answer: renderAnswer(entry, footer, full),
+    why: renderFollowUp(entry, 'why', footer, full),
+    fix: renderFollowUp(entry, 'fix', footer, full),
     handover: renderHandover(handover, footer),
   };
   return Object.entries(renders)

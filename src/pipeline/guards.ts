@@ -3,7 +3,12 @@ import type { Config } from '../config.ts';
 import type { IncomingMessage } from './types.ts';
 
 export function isSupportChannel(message: IncomingMessage, supportChannels: string[]): boolean {
-  const names = [message.channelId, message.channelName, message.parentChannelId, message.parentChannelName]
+  // A thread counts by its parent only: a thread titled "sillytavern" under #general does not.
+  const names = (
+    message.threadId
+      ? [message.parentChannelId, message.parentChannelName]
+      : [message.channelId, message.channelName]
+  )
     .filter((v): v is string => Boolean(v))
     .map((v) => v.toLowerCase());
   return supportChannels.some((wanted) => names.includes(wanted));

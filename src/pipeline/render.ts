@@ -10,6 +10,8 @@ export interface TemplateVars {
 
 export interface RenderOptions {
   vars?: TemplateVars;
+  /** false: do not shorten an over-long reply (the knowledge check measures the full length). */
+  fit?: boolean;
   /** The asker's message; the follow-up question is skipped when it already gives that detail. */
   question?: string;
 }
@@ -43,25 +45,25 @@ function followUpLine(entry: Entry, question: string | undefined): string | unde
   return entry.followUp;
 }
 
-/** Joins parts; if the whole is still too long, drops optional parts, then cuts the main text. */
-function assemble(main: string, optional: (string | undefined)[], footer: string): string {
-  const parts = optional.filter((p): p is string => Boolean(p));
-  while (parts.length >= 0) {
-    const text = [main, ...parts, footer].join('\n\n');
-    if (text.length <= DISCORD_MESSAGE_LIMIT || parts.length === 0) break;
-    parts.shift();
-  }
-  let text = [main, ...parts, footer].join('\n\n');
-  if (text.length > DISCORD_MESSAGE_LIMIT) {
-    const room = DISCORD_MESSAGE_LIMIT - footer.length - 3;
-    text = `${main.slice(0, room - 1)}…\n\n${footer}`;
-  }
-  return defuseMentions(text);
+/**
+ * Joins parts. A reply that would be too long drops optional parts, then cuts the main text;
+ * `fit: false` returns the full length, for the knowledge check to report.
+ */
+function assemble(main: string, optional: (string | undefined)[], footer: string, fit = true): string {
+  const safeMain = defuseMentions(main);
+  const safeFooter = defuseMentions(footer);
+  const parts = optional.filter((p): p is string => Boolean(p)).map(defuseMentions);
+  const join = () => [safeMain, ...parts, safeFooter].join('\n\n');
+  if (!fit) return join();
+  while (join().length > DISCORD_MESSAGE_LIMIT && parts.length > 0) parts.shift();
+  if (join().length <= DISCORD_MESSAGE_LIMIT) return join();
+  const room = DISCORD_MESSAGE_LIMIT - safeFooter.length - 3;
+  return `${safeMain.slice(0, room)}…\n\n${safeFooter}`;
 }
 
 export function renderAnswer(entry: Entry, footer: string, options: RenderOptions = {}): string {
   const main = fillVars(entry.answer, options.vars ?? {});
-  return assemble(main, [linksLine(entry), followUpLine(entry, options.question)], footer);
+  return assemble(main, [linksLine(entry), followUpLine(entry, options.question)], footer, options.fit);
 }
 
 export function renderFollowUp(
@@ -71,7 +73,7 @@ export function renderFollowUp(
   options: RenderOptions = {},
 ): string {
   const main = fillVars(entry.sections[section] ?? entry.answer, options.vars ?? {});
-  return assemble(main, [linksLine(entry), followUpLine(entry, options.question)], footer);
+  return assemble(main, [linksLine(entry), followUpLine(entry, options.question)], footer, options.fit);
 }
 
 export function renderHandover(handover: string, footer: string, vars: TemplateVars = {}): string {

@@ -21,7 +21,7 @@ export const KEY_KINDS: readonly KeyKind[] = [
   {
     provider: 'OpenAI',
     revokeAt: 'https://platform.openai.com/api-keys',
-    pattern: /sk-(?:proj-|svcacct-|admin-)?(?!or-v1-|ant-)[A-Za-z0-9_-]{32,}/g,
+    pattern: /(?<![A-Za-z0-9_-])sk-(?:proj-|svcacct-|admin-)?(?!or-v1-|ant-)[A-Za-z0-9_-]{32,}/g,
   },
   {
     provider: 'Google',

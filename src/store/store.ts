@@ -53,6 +53,11 @@ const MIGRATIONS: string[] = [
      paused_at INTEGER NOT NULL,
      PRIMARY KEY (guild_id, channel_id)
    );`,
+  // 2: answers taken down again (dismissed by the asker or a moderator, or removed with their
+  // question), so moderators see which answers people did not want.
+  `ALTER TABLE answers ADD COLUMN removed_at INTEGER;
+   ALTER TABLE answers ADD COLUMN removed_reason TEXT;
+   CREATE INDEX answers_answer_message ON answers (answer_message_id);`,
 ];
 
 export interface AnswerRecord {
@@ -81,7 +86,11 @@ export interface UnansweredRecord {
 
 export type Vote = 'solved' | 'not-helpful';
 
+/** Why an answer was deleted again. */
+export type RemovedReason = 'dismissed' | 'question deleted';
+
 export type Store = ReturnType<typeof openStore>;
+export type Stats = ReturnType<Store['stats']>;
 
 export function openStore(file: string, now: () => number = Date.now) {
   if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
@@ -90,7 +99,12 @@ export function openStore(file: string, now: () => number = Date.now) {
   // FULL: a mute acknowledged in the channel must survive a power cut, not just a crash.
   db.pragma('synchronous = FULL');
   db.pragma('busy_timeout = 5000');
-  migrate(db);
+  try {
+    migrate(db);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
 
   const statements = {
     isMuted: db.prepare('SELECT 1 FROM mutes WHERE guild_id = ? AND user_id = ?'),
@@ -119,6 +133,13 @@ export function openStore(file: string, now: () => number = Date.now) {
        VALUES (@guildId, @channelId, @userId, @messageId, @text, @topIntent, @confidence, @reason, @createdAt)`,
     ),
     deleteUnansweredBefore: db.prepare('DELETE FROM unanswered WHERE created_at < ?'),
+    voteOf: db.prepare('SELECT vote FROM feedback WHERE answer_message_id = ? AND user_id = ?'),
+    markRemoved: db.prepare(
+      'UPDATE answers SET removed_at = ?, removed_reason = ? WHERE answer_message_id = ? AND removed_at IS NULL',
+    ),
+    removedPerIntent: db.prepare(
+      'SELECT intent, removed_reason AS reason, COUNT(*) AS count FROM answers WHERE removed_at >= ? GROUP BY intent, removed_reason ORDER BY count DESC',
+    ),
     vote: db.prepare(
       `INSERT INTO feedback (answer_message_id, user_id, vote, created_at) VALUES (?, ?, ?, ?)
        ON CONFLICT (answer_message_id, user_id) DO UPDATE SET vote = excluded.vote, created_at = excluded.created_at`,
@@ -181,9 +202,17 @@ export function openStore(file: string, now: () => number = Date.now) {
     /** Deletes unanswered questions older than the retention period; returns how many. */
     pruneUnanswered: (retentionDays: number) =>
       statements.deleteUnansweredBefore.run(now() - retentionDays * 86_400_000).changes,
-    vote: (answerMessageId: string, userId: string, vote: Vote) => {
-      statements.vote.run(answerMessageId, userId, vote, now());
-    },
+    /** One vote per user per answer: a second vote replaces the first. Says what changed. */
+    vote: (answerMessageId: string, userId: string, vote: Vote): 'recorded' | 'changed' | 'unchanged' =>
+      db.transaction(() => {
+        const before = statements.voteOf.get(answerMessageId, userId) as { vote: string } | undefined;
+        if (before?.vote === vote) return 'unchanged' as const;
+        statements.vote.run(answerMessageId, userId, vote, now());
+        return before ? ('changed' as const) : ('recorded' as const);
+      })(),
+    /** Notes that an answer message was deleted again; false if unknown or already noted. */
+    markRemoved: (answerMessageId: string, reason: RemovedReason) =>
+      statements.markRemoved.run(now(), reason, answerMessageId).changes > 0,
     stats: (days: number) => {
       const since = now() - days * 86_400_000;
       return {
@@ -191,6 +220,11 @@ export function openStore(file: string, now: () => number = Date.now) {
         feedback: statements.feedbackPerIntent.all(since) as {
           intent: string;
           vote: string;
+          count: number;
+        }[],
+        removed: statements.removedPerIntent.all(since) as {
+          intent: string;
+          reason: RemovedReason;
           count: number;
         }[],
         unanswered: statements.unansweredSince.all(since) as {

@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { readHelpRequest } from '../../src/classifier/help-gate.ts';
+
+const verdictOf = (text: string) => readHelpRequest(text).verdict;
+
+describe('readHelpRequest', () => {
+  it.each([
+    'thanks, that fixed it',
+    'Thank you so much!!',
+    'ty',
+    'works now, cheers',
+    'nvm i figured it out',
+    'ok it works now after a restart',
+    'turns out i had the wrong model selected lol',
+    'my bad, wrong key',
+  ])('reads the thanks or fix report %j as not a help request', (text) => {
+    // The bot stays silent when someone closes their own problem, even if it mentions an error word.
+    expect(verdictOf(text)).toBe('no');
+  });
+
+  it.each([
+    'feature request: a button to copy the last error',
+    'it would be nice if the bot could show token counts',
+    'can you add support for more providers?',
+    '[request] let us pin presets',
+  ])('reads the feature request %j as not a help request', (text) => {
+    // Wishes for features are left to the humans, even when phrased as a question.
+    expect(verdictOf(text)).toBe('no');
+  });
+
+  it.each(['lol same', 'good morning everyone', 'nice preset', 'please add a dark mode to the model list'])(
+    'does not read the chatter %j as a help request',
+    (text) => {
+      // Small talk never counts as a request for help.
+      expect(verdictOf(text)).not.toBe('yes');
+    },
+  );
+
+  it('reads an empty message as not a help request', () => {
+    // An image-only post with no text is not treated as a question.
+    expect(verdictOf('   ')).toBe('no');
+  });
+
+  it.each([
+    '{"error":{"message":"Provider returned error","code":429}}',
+    'Error: connect ECONNREFUSED 127.0.0.1:8000',
+    'got 503 from the provider',
+  ])('reads the pasted error %j as a help request', (text) => {
+    // A bare pasted error is the most common way people ask for help.
+    expect(verdictOf(text)).toBe('yes');
+  });
+
+  it.each([
+    'how do i change the context size',
+    'which free models support images?',
+    'is openrouter down right now',
+  ])('reads the question %j as a help request', (text) => {
+    // A question with or without a question mark counts.
+    expect(verdictOf(text)).toBe('yes');
+  });
+
+  it.each([
+    'my replies keep getting cut off halfway',
+    'the model list is empty after connecting',
+    'sillytavern suddenly stopped generating anything',
+    'openrouter refuses my card payment',
+  ])('reads the problem description %j as a help request', (text) => {
+    // A statement of a problem without a question mark is still a request for help.
+    expect(verdictOf(text)).toBe('yes');
+  });
+
+  it('reads a question written in full-width letters with a zero-width space as a help request', () => {
+    // Fancy Unicode does not hide a question.
+    expect(verdictOf('ｈｏｗ do i fix\u200b this')).toBe('yes');
+  });
+
+  it('reads a new pasted error after a thank-you as a help request', () => {
+    // "thanks! but now ..." opens a new problem; the asker should not be ignored for being polite.
+    expect(verdictOf('thanks! but now i get 402 payment required, what do i do?')).toBe('yes');
+  });
+});

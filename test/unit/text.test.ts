@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import {
+  features,
+  MAX_CLASSIFIED_CHARS,
+  normalize,
+  phraseMatcher,
+  tokenize,
+} from '../../src/classifier/text.ts';
+
+describe('normalize', () => {
+  it('lowercases and folds full-width characters', () => {
+    // "ＥＲＲＯＲ ４０１" typed with a CJK keyboard reads as "error 401".
+    expect(normalize('ＥＲＲＯＲ ４０１')).toBe('error 401');
+  });
+
+  it('removes zalgo marks and invisible characters', () => {
+    // Decorated or zero-width-padded text is understood like plain text.
+    expect(normalize('e\u0336r\u0337r\u0338o\u200br\u00ad')).toBe('error');
+  });
+
+  it('folds accents away', () => {
+    // "café" and "cafe" are the same word to the bot.
+    expect(normalize('Café')).toBe('cafe');
+  });
+
+  it('turns curly quotes into straight ones', () => {
+    // "doesn’t" typed on a phone matches "doesn't".
+    expect(normalize('doesn\u2019t \u201cerror\u201d')).toBe('doesn\'t "error"');
+  });
+
+  it('caps the text length', () => {
+    // A huge paste costs no more than the first 4000 characters.
+    expect(normalize('a'.repeat(20_000))).toHaveLength(MAX_CLASSIFIED_CHARS);
+  });
+});
+
+describe('tokenize', () => {
+  it('turns HTTP status codes into distinct tokens and drops other numbers', () => {
+    // "401" is evidence for the 401 entry; a token count like "8192" says nothing.
+    expect(tokenize(normalize('Error 401 with 8192 tokens'))).toEqual(['error', 'http401', 'token']);
+  });
+
+  it('drops stopwords and keeps negations', () => {
+    // "it is not working" keeps "not", the sign of a problem.
+    expect(tokenize('it is not working')).toEqual(['not', 'work']);
+  });
+});
+
+describe('features', () => {
+  it('adds adjacent bigrams to the unigrams', () => {
+    // "rate limit" is stronger evidence together than "rate" and "limit" apart.
+    expect(features(['rate', 'limit', 'hit'])).toEqual(['rate', 'limit', 'hit', 'rate_limit', 'limit_hit']);
+  });
+});
+
+describe('phraseMatcher', () => {
+  it('matches whole words regardless of punctuation between them', () => {
+    // The keyword "no auth credentials found" matches the pasted JSON error.
+    const matcher = phraseMatcher('No auth credentials found');
+    expect(matcher.test(normalize('{"message":"No auth-credentials found"}'))).toBe(true);
+  });
+
+  it('does not match inside a longer word', () => {
+    // The keyword "401" does not fire on "14012".
+    expect(phraseMatcher('401').test('order 14012')).toBe(false);
+  });
+});
