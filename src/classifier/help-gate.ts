@@ -7,10 +7,10 @@ import { normalize } from './text.ts';
 export type HelpVerdict = 'yes' | 'no' | 'unclear';
 
 const QUESTION_START =
-  /^(?:how|why|what|whats|where|when|which|who|is|are|can|could|does|do|did|should|would|will|any|anyone|anybody|has|have|am|wtf|help)\b/;
+  /^(?:help|how|why|what|whats|where|when|which|who|is|are|can|could|does|do|did|should|would|will|any|anyone|anybody|has|have|am|wtf|help)\b/;
 
 const PROBLEM =
-  /\b(?:not working|n[o']?t work|doesn'?t|does not|don'?t|didn'?t|won'?t|can'?t|cannot|couldn'?t|isn'?t|aren'?t|unable|fail(?:s|ed|ing|ure)?|broken?|breaks|stuck|issue|problem|trouble|help|bug|error|errors|exception|keeps?|stopp?(?:s|ed)?|nothing happens|empty|blank|cut(?:s|ting)? off|truncat\w*|refus\w*|invalid|unauthori[sz]ed|forbidden|denied|exceeded|times? ?out|timed? ?out|rate.?limit\w*|wrong|weird|instead|missing|disappear\w*|no longer|suddenly|anymore|charged|expire\w*|repeat\w*|loop\w*|how (?:do|can|to|would|should)|is there (?:a|any) way|idk|confus\w*)\b/;
+  /\b(?:not working|n[o']?t work|doesn'?t|does not|don'?t|do not|didn'?t|did not|won'?t|can'?t|cannot|couldn'?t|isn'?t|is not|aren'?t|are not|wasn'?t|never|unable|no (?:response|reply|output|answer|results?)|incorrect|not correct|discrepanc\w*|mismatch\w*|only (?:shows?|lists?|see|get)|not (?:shown|showing|visible|listed|appearing)|can'?t find|fail(?:s|ed|ing|ure)?|broken?|breaks|stuck|issue|problem|trouble|(?:need|pls|please|any|some) help|help (?:me|pls|please)|bug|error|errors|exception|keeps?|stopp?(?:s|ed)?|nothing happens|empty|blank|cut(?:s|ting)? off|truncat\w*|refus\w*|invalid|unauthori[sz]ed|forbidden|denied|exceeded|times? ?out|timed? ?out|rate.?limit\w*|wrong|weird|instead|missing|disappear\w*|no longer|suddenly|anymore|charged|expire\w*|repeat\w*|loop\w*|how (?:do|can|to|would|should)|is there (?:a|any) way|idk|confus\w*)\b/;
 
 const PASTED_ERROR = /\b[45]\d\d\b|"error"|[a-z]*error:|\{\s*"?(?:error|message|code)"?\s*:|\bexception\b/;
 
@@ -19,7 +19,12 @@ const CLOSING_START =
   /^(?:thanks?|thank you|thx|ty|tysm|cheers|appreciate|nvm|never ?mind|solved|fixed|resolved|got it|gotcha|works now|it works|that worked|this worked|ah,? (?:thanks|ok|i see|excuse))\b/;
 // Feature requests and fix reports anywhere in the message.
 const NOT_A_REQUEST =
-  /\[(?:request|feature|ux)|\b(?:feature[ _-]?request|(?:it'?ll|it will|it would|would) be (?:so )?(?:much )?(?:nice|nicer|great|cool|better) (?:if|to)|could you add|can you add|you should add|turns out|figured it out|works now|working now|solved (?:it|by)|fixed it|my (?:own )?fault|my bad)\b/;
+  /\[(?:request|feature|ux)|\b(?:feature[ _-]?request|(?:it'?ll|it will|it would|would) be (?:so )?(?:much )?(?:nice|nicer|great|cool|better) (?:if|to)|could you add|can you add|you should add|turns out|figured it out|i (?:just )?(?:solved?|fixed|figured)|works now|working now|solved (?:it|by)|fixed it|my (?:own )?fault|my bad)\b/;
+
+// Opinions and replies in a discussion ("I don't think that's right, ...") are not requests,
+// unless they also ask or paste something.
+const OPINION_START =
+  /^(?:i (?:don'?t|do not) think|imo|in my (?:opinion|experience)|personally|tbh|honestly)\b/;
 
 export interface HelpSignals {
   verdict: HelpVerdict;
@@ -36,6 +41,7 @@ export function readHelpRequest(text: string): HelpSignals {
   }
   if (PASTED_ERROR.test(t)) return { verdict: 'yes', reason: 'pasted error' };
   if (t.includes('?') || QUESTION_START.test(t)) return { verdict: 'yes', reason: 'question' };
+  if (OPINION_START.test(t)) return { verdict: 'unclear', reason: 'reads as an opinion' };
   if (PROBLEM.test(t)) return { verdict: 'yes', reason: 'describes a problem' };
   return { verdict: 'unclear', reason: 'no question, problem or error' };
 }

@@ -61,8 +61,12 @@ export function features(tokens: string[]): string[] {
   return out;
 }
 
-/** A whole-word, punctuation-insensitive matcher for a phrase, to run on normalized text. */
+/**
+ * A whole-word, punctuation-insensitive matcher for a phrase, to run on normalized text.
+ * A negated mention ("I'm not using BYOK", "no rate limit") does not count.
+ */
 export function phraseMatcher(phrase: string): RegExp {
   const words = normalize(phrase).match(/[a-z0-9]+/g) ?? ['(?!)'];
-  return new RegExp(`(?:^|[^a-z0-9])${words.join('[^a-z0-9]+')}(?:$|[^a-z0-9])`);
+  const negation = "(?<!(?:\\bnot|\\bno|\\bnever|\\bwithout|n't)[^a-z0-9]+)";
+  return new RegExp(`(?:^|[^a-z0-9])${negation}${words.join('[^a-z0-9]+')}(?:$|[^a-z0-9])`);
 }

@@ -1,8 +1,11 @@
-// npm run eval -- FILE [--json]: answer quality of the whole pipeline on labeled messages.
-import { loadConfig } from '../config.ts';
+// npm run eval -- FILE [--json] [--llm]: answer quality of the whole pipeline on labeled messages;
+// --llm adds the LLM judge of the gray zone (LLM_* settings) and what it costs and changes.
+import { loadConfig, secretsOf } from '../config.ts';
 import { readCases } from '../eval/cases.ts';
 import { computeMetrics, NONE, runCases } from '../eval/evaluate.ts';
 import { loadKnowledgeState } from '../knowledge/state.ts';
+import { judgeFromConfig } from '../llm/judge.ts';
+import { createLogger } from '../logger.ts';
 
 // `npm run eval ... | head` closes the pipe early; that is not an error.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
@@ -12,9 +15,12 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
+const llm = args.includes('--llm');
 const file = args.find((a) => !a.startsWith('--'));
 if (!file) {
-  console.error('usage: npm run eval -- FILE [--json]   (FILE: labeled JSONL, as shared/eval/dev.jsonl)');
+  console.error(
+    'usage: npm run eval -- FILE [--json] [--llm]   (FILE: labeled JSONL, as shared/eval/dev.jsonl)',
+  );
   process.exit(2);
 }
 const config = loadConfig();
@@ -31,8 +37,43 @@ try {
   console.error((error as Error).message);
   process.exit(1);
 }
-const results = await runCases(cases, state);
+
+let judge: ReturnType<typeof judgeFromConfig>;
+if (llm) {
+  if (!config.ok) {
+    console.error(
+      `--llm: the configuration has problems:\n${config.problems.map((p) => `  - ${p}`).join('\n')}`,
+    );
+    process.exit(1);
+  }
+  // Warnings (timeouts, rate limits) go to stderr so that stdout keeps its shape. The hourly budget
+  // is an operating limit, not a quality one: the evaluation asks about every gray-zone message.
+  const logger = createLogger({
+    level: 'warn',
+    secrets: secretsOf(config.config),
+    destination: process.stderr,
+  });
+  judge = judgeFromConfig(config.config, logger, { maxCallsPerHour: Number.POSITIVE_INFINITY });
+  if (!judge) {
+    console.error(
+      '--llm needs LLM_API_KEY (in the environment or .env), and usually LLM_BASE_URL and LLM_MODEL: see README.md.',
+    );
+    process.exit(2);
+  }
+}
+const results = await runCases(cases, state, judge?.judge);
 const metrics = computeMetrics(results);
+let llmMetrics: { llm_calls_per_100_messages: number; llm_changed_share: number } | undefined;
+if (judge) {
+  // The same cases without the judge: a decision "changed" when the answered intent differs.
+  const local = await runCases(cases, state);
+  const changed = results.filter((r, i) => r.answered !== local[i]?.answered).length;
+  const per = (n: number, whole: number) => (whole === 0 ? 0 : Math.round((n / whole) * 1000) / 1000);
+  llmMetrics = {
+    llm_calls_per_100_messages: Math.round((judge.stats().calls / results.length) * 1000) / 10,
+    llm_changed_share: per(changed, results.length),
+  };
+}
 
 const pad = (s: string | number, n: number) => String(s).padEnd(n);
 console.log(`${file}: ${metrics.cases} cases, ${results.length} messages\n`);
@@ -44,6 +85,13 @@ for (const key of [
   'followup_accuracy',
 ] as const) {
   console.log(`${pad(key, 20)} ${metrics[key]}`);
+}
+if (judge && llmMetrics) {
+  for (const [key, value] of Object.entries(llmMetrics)) console.log(`${pad(key, 20)} ${value}`);
+  const s = judge.stats();
+  console.log(
+    `llm judge: ${s.calls} calls, ${s.cacheHits} cache hits, ${s.failures} failures, ${s.skippedBreaker} skipped (breaker open)`,
+  );
 }
 console.log(
   `\n${pad('intent', 30)} ${pad('labeled', 8)} ${pad('answered', 9)} ${pad('correct', 8)} ${pad('recall', 7)} precision`,
@@ -71,4 +119,4 @@ for (const r of results.filter((r) => !r.correct)) {
     `  ${r.caseId}${r.turn ? `#${r.turn}` : ''} expected ${r.expected}${r.followup ? ` (${r.followup})` : ''}, got ${r.answered} [${r.outcome.reason}${r.outcome.confidence !== undefined ? `, confidence ${r.outcome.confidence}` : ''}]: ${r.text.slice(0, 110).replace(/\s+/g, ' ')}`,
   );
 }
-if (json) console.log(JSON.stringify(metrics));
+if (json) console.log(JSON.stringify(llmMetrics ? { ...metrics, ...llmMetrics } : metrics));

@@ -2,8 +2,9 @@
 // intent ids (or "none") through a strict JSON schema; it never writes reply text. Anything that
 // goes wrong (timeout, HTTP error, rate limit, garbage output, spent budget, open breaker) is
 // silence, which is what the local classifier decided anyway.
-import OpenAI, { APIError } from 'openai';
+import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
 import type { ChatCompletionContentPart, ChatCompletionCreateParamsNonStreaming } from 'openai/resources';
+import type { Config } from '../config.ts';
 import { type Logger, silentLogger } from '../logger.ts';
 import type { GrayZoneJudge, GrayZoneQuestion } from '../pipeline/pipeline.ts';
 
@@ -143,10 +144,12 @@ function pickFrom(content: string | null | undefined, ids: string[]): string | u
 /** What went wrong, without the request, the response body or any header (keys live there). */
 function describeFailure(error: unknown): { kind: string; status?: number } {
   if (error instanceof UnusableOutput) return { kind: `unusable output: ${error.message}` };
+  // Our own AbortSignal.timeout surfaces as a user abort; the client's timeout as a timeout error.
+  if (error instanceof APIConnectionTimeoutError || error instanceof APIUserAbortError)
+    return { kind: 'timeout' };
+  if (error instanceof APIConnectionError) return { kind: 'connection error' };
   if (error instanceof APIError) {
-    if (error.status === 429) return { kind: 'rate limited', status: 429 };
-    if (error.status !== undefined) return { kind: 'http error', status: error.status };
-    return { kind: error.name === 'APIConnectionTimeoutError' ? 'timeout' : error.name };
+    return { kind: error.status === 429 ? 'rate limited' : 'http error', status: error.status };
   }
   if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError'))
     return { kind: 'timeout' };
@@ -182,6 +185,7 @@ export function createLlmJudge(options: LlmJudgeOptions): LlmJudge {
   let consecutiveFailures = 0;
   let openUntil = 0;
   let trialInFlight = false;
+  let budgetWarned = false;
 
   function cached(key: string, at: number): { pick: string | undefined } | undefined {
     const hit = cache.get(key);
@@ -209,7 +213,9 @@ export function createLlmJudge(options: LlmJudgeOptions): LlmJudge {
 
   function budgetAllows(at: number): boolean {
     callTimes = callTimes.filter((t) => at - t < HOUR_MS);
-    return callTimes.length < maxCallsPerHour;
+    const allowed = callTimes.length < maxCallsPerHour;
+    if (allowed) budgetWarned = false;
+    return allowed;
   }
 
   async function ask(question: GrayZoneQuestion, images: string[], key: string, trial: boolean) {
@@ -269,7 +275,9 @@ export function createLlmJudge(options: LlmJudgeOptions): LlmJudge {
       }
       if (!budgetAllows(at)) {
         stats.skippedBudget++;
-        logger.warn({ maxCallsPerHour }, 'llm judge skipped: hourly call budget spent');
+        // Once per spent budget, not once per message: the log is for people.
+        if (!budgetWarned) logger.warn({ maxCallsPerHour }, 'llm judge skipped: hourly call budget spent');
+        budgetWarned = true;
         return undefined;
       }
       const request = ask(question, images, key, breaker.trial);
@@ -287,4 +295,35 @@ export function createLlmJudge(options: LlmJudgeOptions): LlmJudge {
   };
 
   return { judge, stats: () => ({ ...stats }) };
+}
+
+/** The judge the settings ask for: none without LLM_API_KEY, so the bot works as before. */
+export function judgeFromConfig(
+  config: Pick<
+    Config,
+    | 'LLM_API_KEY'
+    | 'LLM_BASE_URL'
+    | 'LLM_MODEL'
+    | 'LLM_TIMEOUT_MS'
+    | 'LLM_MAX_CALLS_PER_HOUR'
+    | 'LLM_ACCEPTS_IMAGES'
+  >,
+  logger?: Logger,
+  overrides: Partial<LlmJudgeOptions> = {},
+): LlmJudge | undefined {
+  if (!config.LLM_API_KEY) return undefined;
+  logger?.info(
+    { model: config.LLM_MODEL, host: new URL(config.LLM_BASE_URL).host, images: config.LLM_ACCEPTS_IMAGES },
+    'llm judge on for the gray zone',
+  );
+  return createLlmJudge({
+    apiKey: config.LLM_API_KEY,
+    baseURL: config.LLM_BASE_URL,
+    model: config.LLM_MODEL,
+    timeoutMs: config.LLM_TIMEOUT_MS,
+    maxCallsPerHour: config.LLM_MAX_CALLS_PER_HOUR,
+    acceptsImages: config.LLM_ACCEPTS_IMAGES,
+    logger,
+    ...overrides,
+  });
 }

@@ -8,7 +8,14 @@ import { findLeakedKeys, redactKeys } from '../safety/leaked-keys.ts';
 import type { Store } from '../store/store.ts';
 import { handleTextCommand } from './commands.ts';
 import { createMemory, detectFollowUp } from './follow-ups.ts';
-import { conversationOf, createRateLimits, createSeenSet, isStaff, isSupportChannel } from './guards.ts';
+import {
+  conversationOf,
+  createRateLimits,
+  createSeenSet,
+  isStaff,
+  isSupportChannel,
+  rateLimitKeys,
+} from './guards.ts';
 import { renderLeakedKeyWarning } from './leaked-key-warning.ts';
 import { renderAnswer, renderFollowUp, renderHandover } from './render.ts';
 import type { IncomingMessage, Outcome } from './types.ts';
@@ -123,17 +130,23 @@ export function createPipeline({ knowledge, store, config, now = Date.now, judge
     const { kb, classifier } = knowledge();
     const previous = memory.get(conversationId, message.author.id, at);
     if (previous?.handedOver) return silent('ignored: handed over to humans', { intent: previous.intent });
+    // Every reply below (answer, follow-up, hand-over) counts against the cooldown and channel cap.
+    const rate = rateLimitKeys(message);
 
     const classification = classifier.classify(text);
     let decidedBy = 'local classifier';
-    if (judge && isGrayZone(classification)) {
+    // No LLM call for a message that could not be answered anyway: a flood cannot spend the budget.
+    if (judge && isGrayZone(classification) && !limits.check(rate.user, rate.channel, at)) {
       const candidates = classification.candidates.slice(0, 3).flatMap((c) => {
         const candidate = kb.byId.get(c.intent);
         return candidate
           ? [{ intent: c.intent, title: candidate.title, summary: candidate.summary, score: c.score }]
           : [];
       });
-      const picked = await judge({ text, candidates, attachments: message.attachments });
+      // A judge that fails leaves the local decision (silence) in place.
+      const picked = await judge({ text, candidates, attachments: message.attachments }).catch(
+        () => undefined,
+      );
       if (picked && candidates.some((c) => c.intent === picked)) {
         classification.intent = picked;
         classification.rule = 'answer';
@@ -162,8 +175,16 @@ export function createPipeline({ knowledge, store, config, now = Date.now, judge
     if (previous) {
       const entry = kb.byId.get(previous.intent);
       const followUp = detectFollowUp(text);
-      const newIntent = classification.intent !== previous.intent ? classification.intent : undefined;
+      // A follow-up phrase refers back to the last answer, unless the message also carries hard
+      // evidence (an error string or status code) of a different problem.
+      const hardEvidence = (classification.candidates[0]?.evidence.length ?? 0) > 0;
+      const newIntent =
+        classification.intent !== previous.intent && (!followUp || hardEvidence)
+          ? classification.intent
+          : undefined;
       if (entry && !newIntent && (followUp === 'why' || followUp === 'fix')) {
+        const limited = limits.take(rate, at);
+        if (limited) return silent(limited, { intent: entry.id });
         memory.set(conversationId, message.author.id, { ...previous, answeredAt: at });
         return {
           kind: 'followup',
@@ -176,11 +197,14 @@ export function createPipeline({ knowledge, store, config, now = Date.now, judge
       // "still not working", or another problem report that is not a new known question: a human
       // should take it from here, and the bot leaves the conversation.
       if (entry && !newIntent && (followUp === 'still' || classification.helpRequest.verdict === 'yes')) {
+        const limited = limits.take(rate, at);
+        if (limited) return silent(limited, { intent: entry.id });
         memory.set(conversationId, message.author.id, { ...previous, answeredAt: at, handedOver: true });
         return {
           kind: 'followup',
           intent: entry.id,
           reason: 'follow-up: still not solved, handed over to humans',
+          handover: true,
           reply: renderHandover(kb.handover, kb.footer, vars),
           answerId: record('handover', entry.id, 'follow-up: still'),
         };
@@ -206,10 +230,9 @@ export function createPipeline({ knowledge, store, config, now = Date.now, judge
     const entry = kb.byId.get(classification.intent);
     if (!entry) return silent('silent: entry disappeared in a reload');
     if (previous?.intent === entry.id) return silent('silent: already answered this in this conversation');
-    const limited = limits.check(`${message.guildId}:${message.author.id}`, message.channelId, at);
+    const limited = limits.take(rate, at);
     if (limited) return silent(limited, { intent: entry.id, confidence: classification.confidence });
 
-    limits.note(`${message.guildId}:${message.author.id}`, message.channelId, at);
     memory.set(conversationId, message.author.id, { intent: entry.id, answeredAt: at, handedOver: false });
     return {
       kind: 'answer',

@@ -1,0 +1,224 @@
+// The real bot (`tsx src/cli/start.ts`, as `npm start` runs it) against the fake Discord server,
+// over real sockets on 127.0.0.1: gateway handshake, intents, REST payloads, rate limits,
+// reconnects, threads and forum posts. Each test starts its own server and bot process.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { MUTE_REPLIES } from '../../src/pipeline/commands.ts';
+import { realKnowledge } from '../support/pipeline.ts';
+import { SEED_TURNS } from '../support/seed.ts';
+import { type BotProcess, startBot, stopAllBots } from './bot-process.ts';
+import { type BotMessage, type FakeDiscord, startFakeDiscord } from './fake-discord.ts';
+
+const { kb } = realKnowledge();
+const entry = (id: string) => {
+  const found = kb.byId.get(id);
+  if (!found) throw new Error(`no knowledge entry ${id}`);
+  return found;
+};
+const PASTED_401 =
+  'help, every message fails with this:\n{"error":{"message":"No auth credentials found","code":401}}';
+
+let discord: FakeDiscord;
+
+beforeEach(async () => {
+  discord = await startFakeDiscord();
+});
+
+afterEach(async () => {
+  await stopAllBots();
+  await discord.close();
+  // Every REST call the bot made was one the fake knows; anything else would hide a bug.
+  expect(discord.unknownRoutes).toEqual([]);
+  expect(discord.errors).toEqual([]);
+});
+
+/** The bot with a test .env; debug logging makes "handled message" lines available. */
+function launchBot(env: Record<string, string> = {}): Promise<BotProcess> {
+  return startBot(discord, { env: { LOG_LEVEL: 'debug', ...env } });
+}
+
+/** Waits until the bot has handled a message and returns the pipeline's reason (e.g. why it stayed silent). */
+async function reasonFor(bot: BotProcess, messageId: string): Promise<string> {
+  const line = await bot.waitForLog((l) => l.msg === 'handled message' && l.messageId === messageId, WAIT);
+  return String(line.json?.reason);
+}
+
+const replyTo = (id: string) => (m: BotMessage) => m.replyTo === id;
+/** Upper bound for one reply or log line; generous because the 2-core CI box may be busy. */
+const WAIT = 10_000;
+const NOBODY = { everyone: false, users: [], roles: [], repliedUser: false };
+
+describe('the bot on the wire', { timeout: 45_000 }, () => {
+  it('answers a pasted 401 error in #sillytavern as a reply, with the follow-up question and the footer', async () => {
+    // alice pastes the error; she sees the 401 answer as a reply to her message, and nobody is pinged.
+    const bot = await launchBot();
+    const question = discord.postMessage({ channel: 'sillytavern', author: 'alice', content: PASTED_401 });
+
+    const answer = await discord.waitForBotMessage(replyTo(question.id), WAIT);
+    expect(answer.channelId).toBe(discord.ids.channels.sillytavern);
+    expect(answer.content).toContain(entry('error-401-unauthorized').followUp);
+    expect(answer.content.endsWith(kb.footer)).toBe(true);
+    expect(answer.allowedMentions?.parse).toEqual([]);
+    expect(answer.allowedMentions?.replied_user).toBe(false);
+    expect(discord.pingsOf(answer)).toEqual(NOBODY);
+    const replying = await bot.waitForLog((l) => l.msg === 'replying' && l.messageId === question.id, WAIT);
+    expect(replying.json?.intent).toBe('error-401-unauthorized');
+    await discord.expectNoBotMessage(() => true, 300);
+    expect(discord.botMessages).toHaveLength(1);
+  });
+
+  it('stays silent when the same error is pasted in #general', async () => {
+    // #general is not a support channel: alice sees no reply there.
+    const bot = await launchBot();
+    const question = discord.postMessage({ channel: 'general', author: 'alice', content: PASTED_401 });
+    expect(await reasonFor(bot, question.id)).toMatch(/not a support channel/);
+    await discord.expectNoBotMessage(() => true, 300);
+  });
+
+  it('stays silent when another bot or a webhook posts the error in #sillytavern', async () => {
+    // Bots do not answer bots: no reply to OtherBot or the GitHub webhook.
+    const bot = await launchBot();
+    const fromBot = discord.postMessage({ channel: 'sillytavern', author: 'otherBot', content: PASTED_401 });
+    const fromWebhook = discord.postMessage({
+      channel: 'sillytavern',
+      author: 'webhook',
+      content: PASTED_401,
+    });
+    expect(await reasonFor(bot, fromBot.id)).toMatch(/bot/);
+    expect(await reasonFor(bot, fromWebhook.id)).toMatch(/webhook/);
+    await discord.expectNoBotMessage(() => true, 300);
+  });
+
+  it('answers a forum post whose title is the question inside the post', async () => {
+    // alice opens a #help-forum post titled with her error; the answer appears in that post.
+    await launchBot({ SUPPORT_CHANNELS: 'sillytavern,help-forum' });
+    const post = discord.createForumPost({
+      title: 'getting 401 unauthorized from openrouter, what do i do',
+      content: 'it worked yesterday',
+      author: 'alice',
+    });
+
+    const answer = await discord.waitForBotMessage(replyTo(post.messageId), WAIT);
+    expect(answer.channelId).toBe(post.threadId);
+    expect(answer.content).toContain(entry('error-401-unauthorized').followUp);
+    expect(discord.pingsOf(answer)).toEqual(NOBODY);
+  });
+
+  it('answers a question in a thread under #sillytavern inside the thread', async () => {
+    // alice asks in her thread; the answer is in the thread, and "alice started a thread" gets nothing.
+    await launchBot();
+    const thread = discord.createThread({ parent: 'sillytavern', name: 'my setup', owner: 'alice' });
+    const question = discord.postMessage({ channel: thread.id, author: 'alice', content: PASTED_401 });
+
+    const answer = await discord.waitForBotMessage(replyTo(question.id), WAIT);
+    expect(answer.channelId).toBe(thread.id);
+    await discord.expectNoBotMessage(() => true, 300);
+    expect(discord.botMessages).toHaveLength(1);
+  });
+
+  it('replays the seed conversation in one forum post: 401 answer, 400 answer, then why it happens', async () => {
+    // The conversation the product was modelled on: three replies in the post, the last one from the
+    // 400 entry's "Why" section.
+    const bot = await launchBot({ SUPPORT_CHANNELS: 'sillytavern,help-forum', USER_COOLDOWN_SECONDS: '0' });
+    const [first, second, third] = SEED_TURNS;
+    const post = discord.createForumPost({ title: first.text, content: '', author: 'alice' });
+    const answers = [await discord.waitForBotMessage(replyTo(post.messageId), WAIT)];
+    for (const turn of [second, third]) {
+      const message = discord.postMessage({ channel: post.threadId, author: 'alice', content: turn.text });
+      answers.push(await discord.waitForBotMessage(replyTo(message.id), WAIT));
+    }
+
+    for (const [i, turn] of SEED_TURNS.entries()) {
+      const answer = answers[i];
+      expect(answer?.channelId).toBe(post.threadId);
+      expect(answer?.content.endsWith(kb.footer)).toBe(true);
+      const log = await bot.waitForLog((l) => l.msg === 'replying' && l.messageId === answer?.replyTo);
+      expect(log.json).toMatchObject({ intent: turn.intent, kind: turn.kind });
+    }
+    const why = entry('error-400-invalid-key').sections.why ?? '';
+    expect(answers[2]?.content).toContain(why.slice(0, 80));
+  });
+
+  it('keeps a user muted across a SIGKILL and a restart, and !unmute brings the answers back', async () => {
+    // alice types !mute and is told so; the bot crashes and comes back; it still ignores her
+    // until she types !unmute.
+    const bot = await launchBot({ USER_COOLDOWN_SECONDS: '0' });
+    const mute = discord.postMessage({ channel: 'sillytavern', author: 'alice', content: '!mute' });
+    expect((await discord.waitForBotMessage(replyTo(mute.id), WAIT)).content).toContain(MUTE_REPLIES.muted);
+
+    const killed = await bot.kill();
+    expect(killed.signal).toBe('SIGKILL');
+    const again = await bot.restart();
+
+    const ignored = discord.postMessage({ channel: 'sillytavern', author: 'alice', content: PASTED_401 });
+    expect(await reasonFor(again, ignored.id)).toMatch(/muted/);
+    const unmute = discord.postMessage({ channel: 'sillytavern', author: 'alice', content: '!unmute' });
+    expect((await discord.waitForBotMessage(replyTo(unmute.id), WAIT)).content).toContain(
+      MUTE_REPLIES.unmuted,
+    );
+    const asked = discord.postMessage({ channel: 'sillytavern', author: 'alice', content: PASTED_401 });
+    await discord.waitForBotMessage(replyTo(asked.id), WAIT);
+    expect(discord.botMessages.filter((m) => m.replyTo === ignored.id)).toEqual([]);
+  });
+
+  it('waits out a 429 on the reply route and the reply arrives once, not twice', async () => {
+    // Discord rate-limits the bot once; alice gets one answer about a second later.
+    const bot = await launchBot();
+    discord.failNext('POST /channels/:channelId/messages', { status: 429, retryAfter: 1 });
+    const question = discord.postMessage({ channel: 'sillytavern', author: 'alice', content: PASTED_401 });
+
+    await discord.waitForBotMessage(replyTo(question.id), WAIT);
+    const attempts = discord.requests.filter((r) => r.route === 'POST /channels/:channelId/messages');
+    expect(attempts.map((r) => r.status)).toEqual([429, 200]);
+    await bot.waitForLog((l) => l.msg === 'rate limited by Discord', WAIT);
+    await discord.expectNoBotMessage(() => true, 500);
+    expect(discord.botMessages).toHaveLength(1);
+  });
+
+  it('resumes a dropped gateway connection and answers both the missed and the next question', async () => {
+    // The connection drops; what alice asked meanwhile and what bob asks afterwards both get one answer.
+    await launchBot();
+    const mark = discord.gatewayLog.length;
+    await discord.dropGateway();
+    const missed = discord.postMessage({ channel: 'sillytavern', author: 'alice', content: PASTED_401 });
+    await discord.waitForGateway('resumed', WAIT, mark);
+    const next = discord.postMessage({ channel: 'sillytavern', author: 'bob', content: PASTED_401 });
+
+    await discord.waitForBotMessage(replyTo(missed.id), WAIT);
+    await discord.waitForBotMessage(replyTo(next.id), WAIT);
+    expect(discord.gatewayLog.slice(mark).some((e) => e.kind === 'identify')).toBe(false);
+    await discord.expectNoBotMessage(() => true, 300);
+    expect(discord.botMessages).toHaveLength(2);
+  });
+
+  it('posts nothing to any channel when handling a message fails, and keeps answering others', async () => {
+    // Sending alice's answer fails with server errors: she sees no error message anywhere, and
+    // bob's question right after is answered normally.
+    const bot = await launchBot();
+    // @discordjs/rest retries a 5xx three times, so four attempts fail and the handler throws.
+    discord.failNext((r) => r.route === 'POST /channels/:channelId/messages' && isReply(r.body), {
+      status: 500,
+      times: 4,
+    });
+    const failing = discord.postMessage({ channel: 'sillytavern', author: 'alice', content: PASTED_401 });
+    const error = await bot.waitForLog((l) => l.msg === 'failed to handle a message', WAIT);
+    expect(error.json?.messageId).toBe(failing.id);
+    await discord.expectNoBotMessage(() => true, 500);
+    expect(discord.botMessages).toEqual([]);
+
+    const next = discord.postMessage({ channel: 'sillytavern', author: 'bob', content: PASTED_401 });
+    await discord.waitForBotMessage(replyTo(next.id), WAIT);
+  });
+
+  it('logs in with the configured token and shuts down cleanly on SIGTERM', async () => {
+    // A service manager stops the bot: it leaves the gateway normally and exits 0.
+    const bot = await launchBot();
+    expect(discord.connectedSessions).toBe(1);
+    expect(await bot.stop()).toEqual({ code: 0, signal: null });
+    const close = await discord.waitForGateway('close', WAIT);
+    expect(close.code).toBe(1000);
+  });
+});
+
+function isReply(body: unknown): boolean {
+  return typeof body === 'object' && body !== null && 'message_reference' in body;
+}
