@@ -39,31 +39,51 @@ export function createSeenSet(capacity = 10_000) {
   };
 }
 
+/**
+ * Who and where the rate limits count a reply: the asker in this server, and the channel. A thread
+ * or forum post counts as its parent channel, so a flood spread over many threads (every forum post
+ * is one) still shares the one cap.
+ */
+export function rateLimitKeys(message: IncomingMessage): { user: string; channel: string } {
+  return {
+    user: `${message.guildId}:${message.author.id}`,
+    channel: `${message.guildId}:${message.parentChannelId ?? message.channelId}`,
+  };
+}
+
 /** Per-user cooldown between answers and a per-channel cap on answers per minute. */
 export function createRateLimits(
   config: Pick<Config, 'USER_COOLDOWN_SECONDS' | 'CHANNEL_MAX_ANSWERS_PER_MINUTE'>,
 ) {
   const lastAnswerTo = new Map<string, number>();
   const answersIn = new Map<string, number[]>();
+  /** Why an answer must not be sent now, or undefined. */
+  function check(userKey: string, channelId: string, now: number): string | undefined {
+    const last = lastAnswerTo.get(userKey);
+    if (last !== undefined && now - last < config.USER_COOLDOWN_SECONDS * 1000)
+      return 'silent: user cooldown';
+    const recent = (answersIn.get(channelId) ?? []).filter((t) => now - t < 60_000);
+    answersIn.set(channelId, recent);
+    if (recent.length >= config.CHANNEL_MAX_ANSWERS_PER_MINUTE) return 'silent: channel answer cap reached';
+    return undefined;
+  }
+  function note(userKey: string, channelId: string, now: number): void {
+    lastAnswerTo.set(userKey, now);
+    answersIn.get(channelId)?.push(now) ?? answersIn.set(channelId, [now]);
+    // Bound the maps in a long run: forget users whose cooldown is long over.
+    if (lastAnswerTo.size > 5_000) {
+      for (const [k, t] of lastAnswerTo)
+        if (now - t > config.USER_COOLDOWN_SECONDS * 1000) lastAnswerTo.delete(k);
+    }
+  }
   return {
-    /** Why an answer must not be sent now, or undefined. */
-    check(userKey: string, channelId: string, now: number): string | undefined {
-      const last = lastAnswerTo.get(userKey);
-      if (last !== undefined && now - last < config.USER_COOLDOWN_SECONDS * 1000)
-        return 'silent: user cooldown';
-      const recent = (answersIn.get(channelId) ?? []).filter((t) => now - t < 60_000);
-      answersIn.set(channelId, recent);
-      if (recent.length >= config.CHANNEL_MAX_ANSWERS_PER_MINUTE) return 'silent: channel answer cap reached';
-      return undefined;
-    },
-    note(userKey: string, channelId: string, now: number): void {
-      lastAnswerTo.set(userKey, now);
-      answersIn.get(channelId)?.push(now) ?? answersIn.set(channelId, [now]);
-      // Bound the maps in a long run: forget users whose cooldown is long over.
-      if (lastAnswerTo.size > 5_000) {
-        for (const [k, t] of lastAnswerTo)
-          if (now - t > config.USER_COOLDOWN_SECONDS * 1000) lastAnswerTo.delete(k);
-      }
+    check,
+    note,
+    /** Checks and, when allowed, counts a reply in one step: why it must not be sent, or undefined. */
+    take(keys: { user: string; channel: string }, now: number): string | undefined {
+      const limited = check(keys.user, keys.channel, now);
+      if (!limited) note(keys.user, keys.channel, now);
+      return limited;
     },
   };
 }

@@ -42,4 +42,6 @@ export interface Outcome {
   answerId?: number;
   /** A leaked key: the edge deletes the message if it can and then posts `replyIfDeleted`. */
   leakedKey?: { replyIfDeleted: string };
+  /** A hand-over to humans: posted without feedback buttons (there is nothing to rate). */
+  handover?: boolean;
 }
