@@ -77,7 +77,7 @@ export function withoutQuotes(content: string): string {
 }
 
 /** Local scores below this are never sent to the judge: nothing plausible to choose from. */
-export const GRAY_ZONE_FLOOR = 0.3;
+export const GRAY_ZONE_FLOOR = 0.08;
 
 export function createPipeline({ knowledge, store, config, now = Date.now, judge }: PipelineDeps) {
   const windowMs = config.FOLLOWUP_WINDOW_MINUTES * 60_000;
