@@ -154,7 +154,7 @@ async function launch(
         lineWaiters.add(check);
       });
     },
-    async stop(timeoutMs = 5000) {
+    async stop(timeoutMs = 15_000) {
       killGroup(pid, 'SIGTERM');
       const timer = setTimeout(() => killGroup(pid, 'SIGKILL'), timeoutMs);
       const info = await exited;
