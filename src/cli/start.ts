@@ -2,9 +2,13 @@
 
 import { loadConfig, secretsOf } from '../config.ts';
 import { attachHandlers, createClient } from '../discord/client.ts';
-import { loadKnowledgeState } from '../knowledge/state.ts';
+import { loadCommands } from '../discord/commands.ts';
+import { attachInteractions } from '../discord/interactions.ts';
+import { createLiveKnowledge } from '../knowledge/live.ts';
+import { judgeFromConfig } from '../llm/judge.ts';
 import { createLogger } from '../logger.ts';
 import { createPipeline } from '../pipeline/pipeline.ts';
+import { startRetention } from '../store/retention.ts';
 import { openStore } from '../store/store.ts';
 
 function fail(lines: string[]): never {
@@ -24,14 +28,23 @@ if (!config.DISCORD_TOKEN) {
   ]);
 }
 const logger = createLogger({ level: config.LOG_LEVEL, secrets: secretsOf(config) });
-const knowledge = loadKnowledgeState(config.KNOWLEDGE_DIR);
-if (!knowledge.state) {
+// The knowledge in service: reloaded when files in the folder change (a broken edit keeps the
+// last good set and is reported in the log and /kb status).
+const created = createLiveKnowledge({ dir: config.KNOWLEDGE_DIR, logger });
+if (!created.live) {
   fail([
     `The knowledge folder ${config.KNOWLEDGE_DIR} has problems:`,
-    ...knowledge.problems.map((p) => `  - ${p}`),
+    ...created.problems.map((p) => `  - ${p}`),
   ]);
 }
-let current = knowledge.state;
+const knowledge = created.live;
+knowledge.watch();
+let commands: Awaited<ReturnType<typeof loadCommands>>;
+try {
+  commands = await loadCommands();
+} catch (error) {
+  fail([(error as Error).message]);
+}
 
 let store: ReturnType<typeof openStore>;
 try {
@@ -39,12 +52,19 @@ try {
 } catch (error) {
   fail([`Cannot open the database ${config.DATABASE_PATH}: ${(error as Error).message}`]);
 }
-const pruned = store.pruneUnanswered(config.UNANSWERED_RETENTION_DAYS);
-const pipeline = createPipeline({ knowledge: () => current, store, config });
+const retention = startRetention({ store, retentionDays: config.UNANSWERED_RETENTION_DAYS, logger });
+const judge = judgeFromConfig(config, logger)?.judge;
+const pipeline = createPipeline({ knowledge: knowledge.current, store, config, judge });
 const client = createClient(config);
 attachHandlers(client, { config, logger, store, pipeline });
+attachInteractions(client, { commands, context: { store, knowledge, config, logger } });
 logger.info(
-  { entries: current.kb.entries.length, supportChannels: config.SUPPORT_CHANNELS, prunedUnanswered: pruned },
+  {
+    entries: knowledge.current().kb.entries.length,
+    commands: [...commands.keys()],
+    supportChannels: config.SUPPORT_CHANNELS,
+    prunedUnanswered: retention.pruned,
+  },
   'starting',
 );
 
@@ -53,6 +73,8 @@ async function shutdown(signal: string): Promise<void> {
   if (stopping) return;
   stopping = true;
   logger.info({ signal }, 'shutting down');
+  knowledge.close();
+  retention.stop();
   try {
     await client.destroy();
   } finally {
@@ -70,8 +92,3 @@ client.login(config.DISCORD_TOKEN).catch((error: Error) => {
   store.close();
   process.exit(1);
 });
-
-// Exported for the live-reload watcher.
-export function replaceKnowledge(next: typeof current): void {
-  current = next;
-}

@@ -5,8 +5,9 @@ import {
   Events,
   GatewayIntentBits,
   type Message,
-  type MessageCreateOptions,
+  type MessageReplyOptions,
   Options,
+  Partials,
   PermissionFlagsBits,
 } from 'discord.js';
 import type { Config } from '../config.ts';
@@ -14,22 +15,28 @@ import type { Logger } from '../logger.ts';
 import type { Pipeline } from '../pipeline/pipeline.ts';
 import type { Outcome } from '../pipeline/types.ts';
 import type { Store } from '../store/store.ts';
+import { feedbackButtons } from './feedback.ts';
 import { toIncoming } from './incoming.ts';
+import { NO_MENTIONS } from './mentions.ts';
 
-/** No @everyone, no roles, no users, and not even the asker: the reply reference is enough. */
-export const NO_MENTIONS = { parse: [], repliedUser: false } as const;
+export { NO_MENTIONS };
 
 export interface BotDeps {
   config: Config;
   logger: Logger;
   store: Store;
   pipeline: Pipeline;
+  /** The clock answers were recorded with (the follow-up window for deleted questions). */
+  now?: () => number;
 }
 
 export function createClient(config: Config): Client {
   return new Client({
     intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.MessageContent],
     allowedMentions: NO_MENTIONS,
+    // A deleted question is often no longer cached (sweepers, restarts): without the Message
+    // partial, discord.js drops those delete events and the answer would stay.
+    partials: [Partials.Message],
     rest: config.DISCORD_API_URL ? { api: config.DISCORD_API_URL } : {},
     // A long-running bot only needs recent messages; caps and sweepers keep memory flat.
     makeCache: Options.cacheWithLimits({
@@ -72,13 +79,56 @@ async function deliver(message: Message<true>, outcome: Outcome, deps: BotDeps):
       }
     }
   }
-  const options: MessageCreateOptions = { content: outcome.reply, allowedMentions: NO_MENTIONS };
+  const options: MessageReplyOptions = { content: outcome.reply, allowedMentions: NO_MENTIONS };
+  // Answers and follow-ups get feedback buttons; commands, hand-overs and key warnings do not.
+  if (outcome.answerId !== undefined && !outcome.handover && !outcome.leakedKey) {
+    options.components = [feedbackButtons(outcome.answerId, message.author.id)];
+  }
   const sent = await message.reply(options);
   if (outcome.answerId !== undefined) deps.store.setAnswerMessage(outcome.answerId, sent.id);
 }
 
+/** The asker deleted their question within the follow-up window: the answer goes too. */
+async function removeAnswersTo(client: Client, questionId: string, deps: BotDeps): Promise<void> {
+  const answers = deps.store.answersForQuestion(questionId);
+  if (answers.length === 0) return;
+  const now = (deps.now ?? Date.now)();
+  const windowMs = deps.config.FOLLOWUP_WINDOW_MINUTES * 60_000;
+  for (const answer of answers) {
+    if (now - answer.createdAt > windowMs) continue;
+    const channel = client.channels.cache.get(answer.channelId);
+    if (!channel?.isTextBased()) continue;
+    try {
+      await channel.messages.delete(answer.answerMessageId);
+      deps.store.markRemoved(answer.answerMessageId, 'question deleted');
+      deps.logger.info(
+        { questionId, answerMessageId: answer.answerMessageId },
+        'question deleted; deleted its answer',
+      );
+    } catch (error) {
+      // Already gone (dismissed, or removed by a moderator) is the usual reason.
+      deps.logger.debug(
+        { err: error, answerMessageId: answer.answerMessageId },
+        'could not delete an answer',
+      );
+    }
+  }
+}
+
 /** Wires message handling; a failure with one message is logged and never posted. */
 export function attachHandlers(client: Client, deps: BotDeps): void {
+  // A question deleted while its answer is still being sent: the delete event finds no answer
+  // message yet, so the answer is removed as soon as it has been sent.
+  const deletedQuestions = new Set<string>();
+  const questionDeleted = (id: string) => {
+    deletedQuestions.add(id);
+    if (deletedQuestions.size > 1000)
+      deletedQuestions.delete(deletedQuestions.values().next().value as string);
+    removeAnswersTo(client, id, deps).catch((error) =>
+      deps.logger.error({ err: error, messageId: id }, 'failed to handle a deleted message'),
+    );
+  };
+
   client.on(Events.MessageCreate, async (message) => {
     if (!message.inGuild()) return;
     try {
@@ -100,9 +150,18 @@ export function attachHandlers(client: Client, deps: BotDeps): void {
         );
       }
       await deliver(message, outcome, deps);
+      if (outcome.answerId !== undefined && deletedQuestions.has(message.id)) {
+        await removeAnswersTo(client, message.id, deps);
+      }
     } catch (error) {
       deps.logger.error({ err: error, messageId: message.id }, 'failed to handle a message');
     }
+  });
+  client.on(Events.MessageDelete, (message) => {
+    if (message.inGuild()) questionDeleted(message.id);
+  });
+  client.on(Events.MessageBulkDelete, (messages) => {
+    for (const id of messages.keys()) questionDeleted(id);
   });
   client.on(Events.ClientReady, (ready) => {
     deps.logger.info({ user: ready.user.tag, guilds: ready.guilds.cache.size }, 'ready');

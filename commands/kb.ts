@@ -1,0 +1,163 @@
+// /kb: moderators look into the knowledge base in service: what it holds, why a message would be
+// answered (or not), and whether their last edit made it in.
+import path from 'node:path';
+import { InteractionContextType, SlashCommandBuilder, TimestampStyles, time } from 'discord.js';
+import { type Command, MODERATOR_PERMISSION, privately } from '../src/discord/commands.ts';
+import type { KnowledgeStatus } from '../src/knowledge/live.ts';
+import { withoutQuotes } from '../src/pipeline/pipeline.ts';
+import { renderAnswer } from '../src/pipeline/render.ts';
+import { fitLines } from '../src/report.ts';
+
+const LIMIT = 2000;
+
+const when = (date: Date) =>
+  `${time(date, TimestampStyles.ShortDateTime)} (${time(date, TimestampStyles.RelativeTime)})`;
+const score = (n: number) => n.toFixed(3);
+const shorten = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
+
+/** Inline code that cannot be broken out of by backticks in user text. */
+const code = (text: string) => `\`${text.replace(/`/g, 'ˋ')}\``;
+
+function statusLines(status: KnowledgeStatus): string[] {
+  const lines = [
+    `Entries in service: ${status.entries}, loaded ${when(status.loadedAt)}`,
+    `Folder: ${code(status.dir)}, ${status.watching ? 'watched: edits are picked up within seconds' : 'not watched: use /kb reload after edits'}`,
+  ];
+  const last = status.lastReload;
+  if (!last) lines.push('Last reload: none since start-up');
+  else if (last.ok) lines.push(`Last reload: ${when(last.at)}, succeeded`);
+  else {
+    lines.push(
+      `Last reload: ${when(last.at)}, FAILED: the entries above stay in service until these are fixed:`,
+      ...last.problems.map((problem) => `- ${problem}`),
+    );
+  }
+  return lines;
+}
+
+export default {
+  data: new SlashCommandBuilder()
+    .setName('kb')
+    .setDescription('Inspect, test and reload the knowledge base (moderators)')
+    .setDefaultMemberPermissions(MODERATOR_PERMISSION)
+    .setContexts(InteractionContextType.Guild)
+    .addSubcommand((sub) => sub.setName('list').setDescription('List the entries in service'))
+    .addSubcommand((sub) =>
+      sub
+        .setName('show')
+        .setDescription('Show one entry')
+        .addStringOption((option) =>
+          option.setName('id').setDescription('Entry id (file name)').setRequired(true).setAutocomplete(true),
+        ),
+    )
+    .addSubcommand((sub) =>
+      sub
+        .setName('test')
+        .setDescription('Which entry would answer this text, and why')
+        .addStringOption((option) =>
+          option.setName('text').setDescription('A question as a user would write it').setRequired(true),
+        ),
+    )
+    .addSubcommand((sub) => sub.setName('reload').setDescription('Reload the knowledge folder now'))
+    .addSubcommand((sub) =>
+      sub.setName('status').setDescription('Entries loaded, last reload and files that failed validation'),
+    ),
+
+  async execute(interaction, { knowledge }) {
+    const { kb, classifier } = knowledge.current();
+    switch (interaction.options.getSubcommand()) {
+      case 'list': {
+        const lines = [
+          `${kb.entries.length} entries in service:`,
+          ...kb.entries.map((entry) => `- ${code(entry.id)}: ${shorten(entry.title, 60)}`),
+        ];
+        return interaction.reply(privately(fitLines(lines, LIMIT, ' (/kb show autocompletes every id)')));
+      }
+      case 'show': {
+        const id = interaction.options.getString('id', true).trim();
+        const entry = kb.byId.get(id);
+        if (!entry) {
+          return interaction.reply(
+            privately(
+              `No entry ${code(id)} in service. /kb list shows the ids; disabled entries are not listed.`,
+            ),
+          );
+        }
+        const summary = shorten(entry.summary, 200);
+        const header = [
+          `${code(entry.id)}: ${entry.title}`,
+          summary,
+          `${entry.examples.length} examples · ${entry.keywords.length} keywords · ${entry.patterns.length} patterns · sections: ${Object.keys(entry.sections).join(', ')} · verified ${entry.lastVerified}`,
+          'Answer as posted (without the footer):',
+        ].join('\n');
+        const rendered = renderAnswer(entry, kb.footer, { vars: { asker: interaction.user.displayName } });
+        const answer = rendered.endsWith(kb.footer)
+          ? rendered.slice(0, -kb.footer.length).trimEnd()
+          : rendered;
+        const room = LIMIT - header.length - 1;
+        const cut = `… (cut here: the whole text is in ${path.basename(entry.file)})`;
+        const body = answer.length > room ? `${answer.slice(0, room - cut.length)}${cut}` : answer;
+        return interaction.reply(privately(`${header}\n${body}`));
+      }
+      case 'test': {
+        const text = interaction.options.getString('text', true);
+        const result = classifier.classify(withoutQuotes(text));
+        const decided = result.rule === 'answer' && result.intent ? kb.byId.get(result.intent) : undefined;
+        const lines = [
+          decided
+            ? `Would answer with ${code(decided.id)}: ${decided.title} (confidence ${score(result.confidence)})`
+            : 'Would stay silent.',
+          `Rule that decided: ${result.rule} (threshold ${classifier.settings.threshold}, margin ${classifier.settings.margin})`,
+          `Help request: ${result.helpRequest.verdict} (${result.helpRequest.reason})`,
+          result.candidates.length
+            ? 'Top candidates:'
+            : 'No candidates: no entry shares words with this text.',
+          ...result.candidates.map(
+            (c, i) =>
+              `${i + 1}. ${code(c.intent)} score ${score(c.score)} (nearest example ${score(c.nearest)}, whole entry ${score(c.centroid)}, negative ${score(c.negative)})${c.evidence.length ? `; ${c.evidence.join(', ')}` : ''}`,
+          ),
+          '-# Only the classifier: mutes, pauses, follow-ups, cooldowns and the optional LLM judge are not applied here.',
+        ];
+        return interaction.reply(privately(fitLines(lines, LIMIT)));
+      }
+      case 'reload': {
+        const result = knowledge.reload(`/kb reload by ${interaction.user.id}`);
+        const lines = result.ok
+          ? [`Reloaded: ${result.entries} entries in service.`]
+          : [
+              `Reload failed: the previous ${result.entries} entries stay in service. Fix these and reload again:`,
+              ...result.problems.map((problem) => `- ${problem}`),
+            ];
+        return interaction.reply(privately(fitLines(lines, LIMIT)));
+      }
+      case 'status':
+        return interaction.reply(privately(fitLines(statusLines(knowledge.status()), LIMIT)));
+      default:
+        return interaction.reply(privately('Unknown subcommand.'));
+    }
+  },
+
+  async autocomplete(interaction, { knowledge }) {
+    const typed = interaction.options.getFocused().trim().toLowerCase();
+    const { kb } = knowledge.current();
+    const matches = kb.entries
+      .map((entry) => {
+        const id = entry.id.toLowerCase();
+        const title = entry.title.toLowerCase();
+        const rank = !typed
+          ? 1
+          : id.startsWith(typed)
+            ? 0
+            : id.includes(typed) || title.includes(typed)
+              ? 1
+              : -1;
+        return { entry, rank };
+      })
+      .filter((m) => m.rank >= 0)
+      .sort((a, b) => a.rank - b.rank || a.entry.id.localeCompare(b.entry.id))
+      .slice(0, 25); // Discord's limit for autocomplete choices
+    return interaction.respond(
+      matches.map(({ entry }) => ({ name: `${entry.id} — ${entry.title}`.slice(0, 100), value: entry.id })),
+    );
+  },
+} satisfies Command;

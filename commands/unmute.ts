@@ -1,0 +1,15 @@
+// /unmute: the slash form of `!unmute`. Anyone may use it; it only changes how the bot treats the caller.
+import { InteractionContextType, SlashCommandBuilder } from 'discord.js';
+import { type Command, privately } from '../src/discord/commands.ts';
+import { setMuted } from '../src/pipeline/commands.ts';
+
+export default {
+  data: new SlashCommandBuilder()
+    .setName('unmute')
+    .setDescription('Let the support bot answer your questions again')
+    .setContexts(InteractionContextType.Guild),
+  async execute(interaction, { store }) {
+    if (!interaction.inGuild()) return interaction.reply(privately('This command works only in a server.'));
+    return interaction.reply(privately(setMuted(store, interaction.guildId, interaction.user.id, false)));
+  },
+} satisfies Command;

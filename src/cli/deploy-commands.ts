@@ -1,0 +1,41 @@
+// npm run deploy-commands: registers every command in commands/ with Discord. Guild-scoped when
+// DISCORD_GUILD_ID is set, else global.
+import { loadConfig } from '../config.ts';
+import { loadCommands } from '../discord/commands.ts';
+import { deployCommands } from '../discord/deploy.ts';
+
+function fail(lines: string[]): never {
+  for (const line of lines) console.error(line);
+  process.exit(1);
+}
+
+const loaded = loadConfig();
+if (!loaded.ok)
+  fail(['The configuration has problems (see .env.example):', ...loaded.problems.map((p) => `  - ${p}`)]);
+const config = loaded.config;
+if (!config.DISCORD_TOKEN) {
+  fail([
+    'DISCORD_TOKEN is not set: deploying commands needs the bot token (see README.md).',
+    'Set DISCORD_GUILD_ID too to register them in one server only.',
+  ]);
+}
+
+try {
+  const commands = await loadCommands();
+  const result = await deployCommands({
+    token: config.DISCORD_TOKEN,
+    commands,
+    guildId: config.DISCORD_GUILD_ID,
+    apiUrl: config.DISCORD_API_URL,
+  });
+  const where =
+    result.scope === 'guild'
+      ? `in server ${config.DISCORD_GUILD_ID}`
+      : 'globally (every server the bot is in)';
+  console.log(
+    `Registered ${result.names.length} commands ${where}: ${result.names.map((n) => `/${n}`).join(', ')}`,
+  );
+} catch (error) {
+  // discord.js errors carry the HTTP status and Discord's message, never the token.
+  fail([`Could not register the commands: ${(error as Error).message}`]);
+}
