@@ -62,6 +62,7 @@ export function answersAt(hits: (Hit | undefined)[], threshold: number): string[
 }
 
 export interface OperatingPoint extends Quality {
+  /** Answer when the top hit's score is at least this; Infinity = never answer (null in reports). */
   threshold: number;
 }
 
@@ -131,26 +132,50 @@ export function latencyOf(samplesUs: number[]): Latency {
 // Results are kept reachable so that no call can be optimized away.
 let sink: unknown;
 
+export interface TimingOptions {
+  /** Timed rounds over all inputs, at most. */
+  rounds?: number;
+  /** Untimed calls first (JIT, caches), cycling through the inputs; default two rounds. */
+  warmupCalls?: number;
+  /** Stop warming up after this long, whatever warmupCalls says. */
+  warmupBudgetMs?: number;
+  /** Start no further round after this long; the first round always completes. */
+  budgetMs?: number;
+}
+
 /**
- * Calls `fn` once per input for `warmupRounds` untimed rounds (JIT, caches), then `rounds` timed
- * rounds, each call timed on its own with process.hrtime.bigint(). Returns microseconds per call.
+ * Calls `fn` on each input, each call timed on its own with process.hrtime.bigint(), after an
+ * untimed warm-up. Slow functions get fewer rounds (budgetMs) rather than a slow benchmark.
+ * Returns microseconds per call and the first round's results.
  */
-export function timeEach<T>(
+export function timeEach<T, R>(
   inputs: T[],
-  fn: (input: T) => unknown,
-  rounds: number,
-  warmupRounds = 2,
-): number[] {
-  for (let r = 0; r < warmupRounds; r++) for (const input of inputs) sink = fn(input);
+  fn: (input: T) => R,
+  {
+    rounds = 20,
+    warmupCalls = inputs.length * 2,
+    warmupBudgetMs = 1000,
+    budgetMs = 2000,
+  }: TimingOptions = {},
+): { samples: number[]; results: R[] } {
+  const warmupEnd = process.hrtime.bigint() + BigInt(warmupBudgetMs) * 1_000_000n;
+  for (let i = 0; i < warmupCalls && inputs.length > 0; i++) {
+    sink = fn(inputs[i % inputs.length]!);
+    if (i % 16 === 15 && process.hrtime.bigint() > warmupEnd) break;
+  }
   const samples: number[] = [];
-  for (let r = 0; r < rounds; r++) {
+  const results: R[] = [];
+  const end = process.hrtime.bigint() + BigInt(budgetMs) * 1_000_000n;
+  for (let r = 0; r < rounds && (r === 0 || process.hrtime.bigint() < end); r++) {
     for (const input of inputs) {
       const start = process.hrtime.bigint();
-      sink = fn(input);
+      const result = fn(input);
       samples.push(Number(process.hrtime.bigint() - start) / 1000);
+      if (r === 0) results.push(result);
+      sink = result;
     }
   }
-  return samples;
+  return { samples, results };
 }
 
 /** Like timeEach for async calls (the pipeline's handle()): the await is part of what is timed. */
