@@ -2,21 +2,16 @@
 // as on Discord (same pipeline, store and knowledge). Piped stdin is read line by line;
 // --json prints one object per input line.
 import { createInterface } from 'node:readline';
-import { loadConfig } from '../config.ts';
 import { loadKnowledgeState } from '../knowledge/state.ts';
 import { createPipeline } from '../pipeline/pipeline.ts';
 import type { Outcome } from '../pipeline/types.ts';
 import { openStore } from '../store/store.ts';
+import { configOrExit } from './exit.ts';
 
 const json = process.argv.includes('--json');
 const interactive = process.stdin.isTTY && !json;
 
-const loaded = loadConfig();
-if (!loaded.ok) {
-  console.error(`The configuration has problems:\n${loaded.problems.map((p) => `  - ${p}`).join('\n')}`);
-  process.exit(1);
-}
-const config = loaded.config;
+const config = configOrExit();
 const { state, problems } = loadKnowledgeState(config.KNOWLEDGE_DIR);
 if (!state) {
   console.error(

@@ -1,18 +1,11 @@
 // npm run deploy-commands: registers every command in commands/ with Discord. Guild-scoped when
 // DISCORD_GUILD_ID is set, else global.
-import { loadConfig } from '../config.ts';
+
 import { loadCommands } from '../discord/commands.ts';
 import { deployCommands } from '../discord/deploy.ts';
+import { configOrExit, fail } from './exit.ts';
 
-function fail(lines: string[]): never {
-  for (const line of lines) console.error(line);
-  process.exit(1);
-}
-
-const loaded = loadConfig();
-if (!loaded.ok)
-  fail(['The configuration has problems (see .env.example):', ...loaded.problems.map((p) => `  - ${p}`)]);
-const config = loaded.config;
+const config = configOrExit();
 if (!config.DISCORD_TOKEN) {
   fail([
     'DISCORD_TOKEN is not set: deploying commands needs the bot token (see README.md).',

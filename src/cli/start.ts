@@ -1,6 +1,6 @@
 // npm start: the bot on Discord. Start-up fails loudly, listing every problem at once.
 
-import { loadConfig, secretsOf } from '../config.ts';
+import { secretsOf } from '../config.ts';
 import { attachHandlers, createClient } from '../discord/client.ts';
 import { loadCommands } from '../discord/commands.ts';
 import { attachInteractions } from '../discord/interactions.ts';
@@ -10,16 +10,9 @@ import { createLogger } from '../logger.ts';
 import { createPipeline } from '../pipeline/pipeline.ts';
 import { startRetention } from '../store/retention.ts';
 import { openStore } from '../store/store.ts';
+import { configOrExit, fail } from './exit.ts';
 
-function fail(lines: string[]): never {
-  for (const line of lines) console.error(line);
-  process.exit(1);
-}
-
-const loaded = loadConfig();
-if (!loaded.ok)
-  fail(['The configuration has problems (see .env.example):', ...loaded.problems.map((p) => `  - ${p}`)]);
-const config = loaded.config;
+const config = configOrExit();
 if (!config.DISCORD_TOKEN) {
   fail([
     'DISCORD_TOKEN is not set. Create a bot application (see README.md, "Set up the Discord application"),',
