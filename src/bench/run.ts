@@ -98,12 +98,17 @@ export interface BenchOptions {
   progress?: (line: string) => void;
 }
 
+/**
+ * The defaults, except the per-channel answer cap: at one message every two seconds the cap (6 a
+ * minute for #sillytavern and its threads together) would silence most answers before rendering,
+ * and the benchmark is about the cost of the whole path, not the policy.
+ */
 const BENCH_CONFIG: PipelineConfig = {
   SUPPORT_CHANNELS: ['sillytavern'],
   STAFF_ROLES: ['staff'],
   FOLLOWUP_WINDOW_MINUTES: 10,
   USER_COOLDOWN_SECONDS: 30,
-  CHANNEL_MAX_ANSWERS_PER_MINUTE: 6,
+  CHANNEL_MAX_ANSWERS_PER_MINUTE: 100_000,
 };
 
 function loadState(dir: string): KnowledgeState {
@@ -205,8 +210,8 @@ export async function runBench(
 
   // (c) The whole pipeline per message: guards, follow-ups, classification, rendering and the
   // SQLite writes. The labeled conversations are replayed round after round, each case in its own
-  // thread of #sillytavern by a new user (so follow-up turns meet their first turn and the
-  // per-channel answer cap does not silence everything), two seconds between messages.
+  // thread of #sillytavern by a new user (so follow-up turns meet their first turn), two seconds
+  // between cases and a minute before a follow-up turn.
   const pipelineMessages = options.pipelineMessages ?? 4000;
   progress(`pipeline: ${pipelineMessages} messages…`);
   let clock = Date.UTC(2026, 0, 1);
@@ -214,9 +219,12 @@ export async function runBench(
   const pipeline = createPipeline({ knowledge: () => state, store, config: BENCH_CONFIG, now: () => clock });
   const warmup = Math.min(500, Math.floor(pipelineMessages / 5));
   const incoming: IncomingMessage[] = [];
+  /** Milliseconds since the previous message: a follow-up comes a minute after the answer. */
+  const gaps: number[] = [];
   for (let round = 0; incoming.length < pipelineMessages + warmup; round++) {
     for (const [caseIndex, c] of options.cases.entries()) {
-      for (const turn of c.turns) {
+      for (const [turnIndex, turn] of c.turns.entries()) {
+        gaps.push(turnIndex === 0 ? 2000 : 60_000);
         const user = `user-${round}-${caseIndex}`;
         const thread = `thread-${round}-${caseIndex}`;
         incoming.push({
@@ -242,7 +250,7 @@ export async function runBench(
     pipelineSamples = await timeEachAsync(
       incoming,
       async (message) => {
-        clock += 2000;
+        clock += gaps[Number(message.id.slice('bench-'.length))] ?? 2000;
         const outcome = await pipeline.handle({ ...message, createdAt: clock });
         const kind = outcome.reply ? outcome.kind : 'silent';
         outcomes.set(kind, (outcomes.get(kind) ?? 0) + 1);
@@ -311,6 +319,12 @@ export function formatReport(report: BenchReport, context: BenchContext): string
   }
   lines.push('');
   lines.push(
+    'ours: quality from the whole pipeline (the figures `npm run eval` gives), latency of classify() alone;',
+  );
+  lines.push(
+    'baselines: a message is answered when the top hit reaches the threshold; latency of one search.',
+  );
+  lines.push(
     'Baseline thresholds were swept on this same file (best F1 of recall and precision): that favours the',
   );
   lines.push('baselines, whose threshold is fitted to the test data; ours keeps its configured threshold.');
@@ -342,7 +356,7 @@ export function formatReport(report: BenchReport, context: BenchContext): string
   }
   lines.push('');
   lines.push(
-    `pipeline per message (guards + follow-up + classify + render + SQLite record, ${context.pipelineMessages} messages): p50 ${context.pipelineP50Us.toFixed(1)} µs, p99 ${report.pipeline_p99_us.toFixed(1)} µs`,
+    `pipeline per message (guards + follow-up + classify + render + SQLite record, ${context.pipelineMessages} messages, no channel answer cap): p50 ${context.pipelineP50Us.toFixed(1)} µs, p99 ${report.pipeline_p99_us.toFixed(1)} µs`,
   );
   lines.push(
     `  outcomes: ${Object.entries(context.pipelineOutcomes)

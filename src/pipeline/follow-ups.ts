@@ -30,6 +30,8 @@ export interface ConversationMemory {
   answeredAt: number;
   /** The bot handed this asker over to humans: it stays out of the conversation. */
   handedOver: boolean;
+  /** Follow-up sections already sent: each is sent once, so "why?" twice cannot make the bot loop. */
+  sectionsSent?: FollowUpKind[];
 }
 
 /** What the bot last answered each asker in each conversation, forgotten after the window. */

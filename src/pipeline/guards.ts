@@ -58,9 +58,9 @@ export function createRateLimits(
   const lastAnswerTo = new Map<string, number>();
   const answersIn = new Map<string, number[]>();
   /** Why an answer must not be sent now, or undefined. */
-  function check(userKey: string, channelId: string, now: number): string | undefined {
+  function check(userKey: string, channelId: string, now: number, cooldown = true): string | undefined {
     const last = lastAnswerTo.get(userKey);
-    if (last !== undefined && now - last < config.USER_COOLDOWN_SECONDS * 1000)
+    if (cooldown && last !== undefined && now - last < config.USER_COOLDOWN_SECONDS * 1000)
       return 'silent: user cooldown';
     const recent = (answersIn.get(channelId) ?? []).filter((t) => now - t < 60_000);
     answersIn.set(channelId, recent);
@@ -79,9 +79,13 @@ export function createRateLimits(
   return {
     check,
     note,
-    /** Checks and, when allowed, counts a reply in one step: why it must not be sent, or undefined. */
-    take(keys: { user: string; channel: string }, now: number): string | undefined {
-      const limited = check(keys.user, keys.channel, now);
+    /**
+     * Checks and, when allowed, counts a reply in one step: why it must not be sent, or undefined.
+     * `cooldown: false` for follow-ups: an asker who reads the answer and asks "why?" at once is
+     * not flooding, and each follow-up is sent at most once per conversation anyway.
+     */
+    take(keys: { user: string; channel: string }, now: number, { cooldown = true } = {}): string | undefined {
+      const limited = check(keys.user, keys.channel, now, cooldown);
       if (!limited) note(keys.user, keys.channel, now);
       return limited;
     },

@@ -11,7 +11,7 @@ export function renderLeakedKeyWarning(
     .join('\n');
   const body = (deleted: boolean) =>
     [
-      `⚠️ Your message contains what looks like a ${names} API key. Anyone in this channel can use it and spend your credits, so treat it as leaked.`,
+      `⚠️ Your message contains what looks like ${/^[AEIOUaeiou]/.test(names) ? 'an' : 'a'} ${names} API key. Anyone in this channel can use it and spend your credits, so treat it as leaked.`,
       deleted
         ? 'I deleted your message. The key is still compromised:'
         : 'Delete your message, and then revoke the key, since others may already have copied it:',

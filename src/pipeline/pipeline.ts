@@ -183,9 +183,16 @@ export function createPipeline({ knowledge, store, config, now = Date.now, judge
           ? classification.intent
           : undefined;
       if (entry && !newIntent && (followUp === 'why' || followUp === 'fix')) {
-        const limited = limits.take(rate, at);
+        const sent = previous.sectionsSent ?? [];
+        if (sent.includes(followUp))
+          return silent('silent: already sent this follow-up', { intent: entry.id });
+        const limited = limits.take(rate, at, { cooldown: false });
         if (limited) return silent(limited, { intent: entry.id });
-        memory.set(conversationId, message.author.id, { ...previous, answeredAt: at });
+        memory.set(conversationId, message.author.id, {
+          ...previous,
+          answeredAt: at,
+          sectionsSent: [...sent, followUp],
+        });
         return {
           kind: 'followup',
           intent: entry.id,
@@ -197,7 +204,7 @@ export function createPipeline({ knowledge, store, config, now = Date.now, judge
       // "still not working", or another problem report that is not a new known question: a human
       // should take it from here, and the bot leaves the conversation.
       if (entry && !newIntent && (followUp === 'still' || classification.helpRequest.verdict === 'yes')) {
-        const limited = limits.take(rate, at);
+        const limited = limits.take(rate, at, { cooldown: false });
         if (limited) return silent(limited, { intent: entry.id });
         memory.set(conversationId, message.author.id, { ...previous, answeredAt: at, handedOver: true });
         return {

@@ -109,6 +109,15 @@ describe('follow-ups', () => {
     expect(outcome.reply).toContain(fix.slice(0, 60));
   });
 
+  it('answers "why does this happen?" asked seconds after the answer, inside the user cooldown', async () => {
+    // Reading the answer and asking why at once is not flooding: the Why section comes right away.
+    const { say, clock, pipeline, message } = testPipeline();
+    await say(PASTED_401);
+    clock.now += 5_000;
+    const why = await pipeline.handle(message('why does this happen?'));
+    expect(why).toMatchObject({ kind: 'followup', reason: 'follow-up: why' });
+  });
+
   it('hands over to humans on "still not working" and then stays out of the conversation', async () => {
     // The asker is asked for details a helper needs; the bot does not repeat itself.
     const { say } = testPipeline();
