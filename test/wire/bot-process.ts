@@ -66,7 +66,7 @@ process.once('exit', () => {
   for (const bot of running) killGroup(bot.pid, 'SIGKILL');
 });
 
-/** Starts `tsx src/cli/start.ts` against `discord` and resolves once it completed IDENTIFY + READY. */
+/** Starts `node --import tsx src/cli/start.ts` against `discord` and resolves once it completed IDENTIFY + READY. */
 export async function startBot(discord: FakeDiscord, options: StartBotOptions = {}): Promise<BotProcess> {
   const dataDir = options.dataDir ?? (await mkdtemp(path.join(tmpdir(), 'support-bot-wire-')));
   if (!options.dataDir) tempDirs.add(dataDir);
@@ -103,7 +103,8 @@ async function launch(
   readyTimeoutMs: number,
 ): Promise<BotProcess> {
   const mark = discord.gatewayLog.length;
-  const child = spawn(path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx'), ['src/cli/start.ts'], {
+  // As `npm start` runs it: one node process with tsx as a loader, so signals reach the bot itself.
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/start.ts'], {
     cwd: REPO_ROOT,
     // Only what a shell needs; nothing else from the test runner (NODE_OPTIONS, tokens…).
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? dataDir, ...env },
