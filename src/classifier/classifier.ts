@@ -48,10 +48,10 @@ export interface Classification {
 
 type Vector = Map<number, number>;
 
-interface Indexed {
-  entry: Entry;
-  keywordMatchers: { keyword: string; matcher: RegExp }[];
-  centroid: Vector;
+interface KeywordMatcher {
+  entryIndex: number;
+  keyword: string;
+  matcher: RegExp;
 }
 
 // Weights chosen by measurement with `npm run eval` (see README, "How it decides"). The centroid
@@ -136,36 +136,63 @@ export function buildClassifier(entries: Entry[], settings: ClassifierSettings =
   const positiveIndex = buildIndex(positives);
   const negativeIndex = buildIndex(negatives);
 
-  const indexed: Indexed[] = entries.map((entry, entryIndex) => {
-    const sum: Vector = new Map();
-    for (const doc of positives) {
-      if (doc.entryIndex !== entryIndex) continue;
-      for (const [id, weight] of vectorize(doc.terms, true)) sum.set(id, (sum.get(id) ?? 0) + weight);
-    }
+  // Each entry as a whole: the normalised sum of its examples' vectors, indexed by term too.
+  const centroids: Vector[] = entries.map(() => new Map());
+  for (const doc of positives) {
+    const sum = centroids[doc.entryIndex]!;
+    for (const [id, weight] of vectorize(doc.terms, true)) sum.set(id, (sum.get(id) ?? 0) + weight);
+  }
+  const centroidIndex = new Map<number, { entryIndex: number; weight: number }[]>();
+  centroids.forEach((sum, entryIndex) => {
     const norm = Math.sqrt([...sum.values()].reduce((acc, w) => acc + w * w, 0)) || 1;
-    for (const [id, weight] of sum) sum.set(id, weight / norm);
-    return {
-      entry,
-      keywordMatchers: entry.keywords.map((keyword) => ({ keyword, matcher: phraseMatcher(keyword) })),
-      centroid: sum,
-    };
+    for (const [id, weight] of sum) {
+      const list = centroidIndex.get(id) ?? [];
+      if (list.length === 0) centroidIndex.set(id, list);
+      list.push({ entryIndex, weight: weight / norm });
+    }
   });
 
+  // Keywords indexed by their rarest-looking (longest) word: a message only tests the keywords whose
+  // word it contains, so a large knowledge base does not run every regex on every message.
+  const keywordsByWord = new Map<string, KeywordMatcher[]>();
+  entries.forEach((entry, entryIndex) => {
+    for (const keyword of entry.keywords) {
+      const words = normalize(keyword).match(/[a-z0-9]+/g) ?? [];
+      const key = words.reduce((a, b) => (b.length > a.length ? b : a), '');
+      if (!key) continue;
+      const list = keywordsByWord.get(key) ?? [];
+      if (list.length === 0) keywordsByWord.set(key, list);
+      list.push({ entryIndex, keyword, matcher: phraseMatcher(keyword) });
+    }
+  });
+  const keywordHitsIn = (normalized: string): Map<number, string[]> => {
+    const hits = new Map<number, string[]>();
+    for (const word of new Set(normalized.match(/[a-z0-9]+/g) ?? [])) {
+      for (const { entryIndex, keyword, matcher } of keywordsByWord.get(word) ?? []) {
+        if (!matcher.test(normalized)) continue;
+        const list = hits.get(entryIndex) ?? [];
+        if (list.length === 0) hits.set(entryIndex, list);
+        list.push(`keyword "${keyword}"`);
+      }
+    }
+    return hits;
+  };
+
+  /** Per entry, the cosine of the query with its nearest document (typed arrays: this is the hot path). */
   const nearestPerEntry = (
     query: Vector,
     postings: Map<number, { doc: number; weight: number }[]>,
     docs: { entryIndex: number }[],
-  ) => {
-    const dots = new Map<number, number>();
+  ): Float64Array => {
+    const dots = new Float64Array(docs.length);
     for (const [id, weight] of query) {
-      for (const posting of postings.get(id) ?? [])
-        dots.set(posting.doc, (dots.get(posting.doc) ?? 0) + weight * posting.weight);
+      for (const posting of postings.get(id) ?? []) dots[posting.doc]! += weight * posting.weight;
     }
-    const best = new Map<number, number>();
-    for (const [doc, dot] of dots) {
+    const best = new Float64Array(entries.length);
+    dots.forEach((dot, doc) => {
       const entryIndex = docs[doc]!.entryIndex;
-      if (dot > (best.get(entryIndex) ?? 0)) best.set(entryIndex, dot);
-    }
+      if (dot > best[entryIndex]!) best[entryIndex] = dot;
+    });
     return best;
   };
 
@@ -177,30 +204,33 @@ export function buildClassifier(entries: Entry[], settings: ClassifierSettings =
     const nearestNegative = nearestPerEntry(query, negativeIndex, negatives);
 
     const candidates: Candidate[] = [];
-    indexed.forEach(({ entry, keywordMatchers, centroid }, entryIndex) => {
-      const evidence: string[] = [];
-      for (const { keyword, matcher } of keywordMatchers)
-        if (matcher.test(normalized)) evidence.push(`keyword "${keyword}"`);
-      const keywordHits = evidence.length;
+    const keywordHits = keywordHitsIn(normalized);
+    const centroidSimilarity = new Float64Array(entries.length);
+    for (const [id, weight] of query) {
+      for (const posting of centroidIndex.get(id) ?? [])
+        centroidSimilarity[posting.entryIndex]! += weight * posting.weight;
+    }
+    entries.forEach((entry, entryIndex) => {
+      const evidence = keywordHits.get(entryIndex) ?? [];
+      const keywordCount = evidence.length;
       for (const pattern of entry.patterns)
         if (pattern.test(normalized)) evidence.push(`pattern /${pattern.source}/`);
-      const patternHits = evidence.length - keywordHits;
-      const near = nearest.get(entryIndex) ?? 0;
+      const patternHits = evidence.length - keywordCount;
+      const near = nearest[entryIndex]!;
       if (near === 0 && evidence.length === 0) return;
-      let centroidSimilarity = 0;
-      for (const [id, weight] of query) centroidSimilarity += weight * (centroid.get(id) ?? 0);
+      const centroid = centroidSimilarity[entryIndex]!;
       const bonus = Math.min(
         MAX_BONUS,
-        (keywordHits ? KEYWORD_BONUS + EXTRA_KEYWORD_BONUS * (keywordHits - 1) : 0) +
+        (keywordCount ? KEYWORD_BONUS + EXTRA_KEYWORD_BONUS * (keywordCount - 1) : 0) +
           (patternHits ? PATTERN_BONUS : 0),
       );
-      const score = Math.min(1, NEAREST_WEIGHT * near + (1 - NEAREST_WEIGHT) * centroidSimilarity + bonus);
+      const score = Math.min(1, NEAREST_WEIGHT * near + (1 - NEAREST_WEIGHT) * centroid + bonus);
       candidates.push({
         intent: entry.id,
         score: round(score),
         nearest: round(near),
-        centroid: round(centroidSimilarity),
-        negative: round(nearestNegative.get(entryIndex) ?? 0),
+        centroid: round(centroid),
+        negative: round(nearestNegative[entryIndex]!),
         evidence,
       });
     });
