@@ -103,20 +103,19 @@ for (const [intent, row] of Object.entries(metrics.per_intent).sort()) {
 }
 const confusion = new Map<string, number>();
 for (const r of results.filter(
-  (r) => r.turn === 0 && r.answered !== r.expected && r.answered !== NONE && r.expected !== NONE,
+  (r) => r.turn === 0 && r.answered !== r.expected && r.answered !== NONE,
 )) {
   const key = `${r.expected} → ${r.answered}`;
   confusion.set(key, (confusion.get(key) ?? 0) + 1);
 }
-console.log('\nconfusion (labeled → answered):');
+console.log('\nconfusion (labeled → answered; none → … are false answers):');
 if (confusion.size === 0) console.log('  (none)');
 for (const [pair, count] of [...confusion].sort((a, b) => b[1] - a[1])) console.log(`  ${count}× ${pair}`);
 console.log('\nmisses:');
 for (const r of results.filter((r) => !r.correct)) {
-  const top = (r.outcome as { candidates?: unknown }).candidates;
-  void top;
+  const scores = (r.outcome.candidates ?? []).map((c) => `${c.intent} ${c.score}`).join(', ');
   console.log(
-    `  ${r.caseId}${r.turn ? `#${r.turn}` : ''} expected ${r.expected}${r.followup ? ` (${r.followup})` : ''}, got ${r.answered} [${r.outcome.reason}${r.outcome.confidence !== undefined ? `, confidence ${r.outcome.confidence}` : ''}]: ${r.text.slice(0, 110).replace(/\s+/g, ' ')}`,
+    `  ${r.caseId}${r.turn ? `#${r.turn}` : ''} expected ${r.expected}${r.followup ? ` (${r.followup})` : ''}, got ${r.answered} [${r.outcome.reason}${scores ? `; top: ${scores}` : ''}]: ${r.text.slice(0, 110).replace(/\s+/g, ' ')}`,
   );
 }
 if (json) console.log(JSON.stringify(llmMetrics ? { ...metrics, ...llmMetrics } : metrics));

@@ -134,6 +134,7 @@ export function createPipeline({ knowledge, store, config, now = Date.now, judge
     const rate = rateLimitKeys(message);
 
     const classification = classifier.classify(text);
+    const topScores = classification.candidates.slice(0, 3).map(({ intent, score }) => ({ intent, score }));
     let decidedBy = 'local classifier';
     // No LLM call for a message that could not be answered anyway: a flood cannot spend the budget.
     if (judge && isGrayZone(classification) && !limits.check(rate.user, rate.channel, at)) {
@@ -231,7 +232,7 @@ export function createPipeline({ knowledge, store, config, now = Date.now, judge
           reason: classification.rule,
         });
       }
-      return silent(classification.rule, { confidence: classification.confidence });
+      return silent(classification.rule, { confidence: classification.confidence, candidates: topScores });
     }
 
     const entry = kb.byId.get(classification.intent);
@@ -246,6 +247,7 @@ export function createPipeline({ knowledge, store, config, now = Date.now, judge
       intent: entry.id,
       confidence: classification.confidence,
       reason: decidedBy === 'llm judge' ? 'answer (llm judge)' : classification.rule,
+      candidates: topScores,
       reply: renderAnswer(entry, kb.footer, { vars, question: text }),
       answerId: record('answer', entry.id, decidedBy, classification.confidence),
     };

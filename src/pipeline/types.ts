@@ -42,6 +42,8 @@ export interface Outcome {
   answerId?: number;
   /** A leaked key: the edge deletes the message if it can and then posts `replyIfDeleted`. */
   leakedKey?: { replyIfDeleted: string };
+  /** The classifier's best candidates, when it was asked: for logs, the eval's misses and tuning. */
+  candidates?: { intent: string; score: number }[];
   /** A hand-over to humans: posted without feedback buttons (there is nothing to rate). */
   handover?: boolean;
 }
