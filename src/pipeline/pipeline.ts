@@ -58,6 +58,8 @@ export interface PipelineDeps {
 
 /** After handing over to humans the bot keeps out of that conversation for this long. */
 const HANDOVER_MS = 24 * 60 * 60 * 1000;
+/** Threads remembered as taken over by humans. */
+const MAX_REMEMBERED_THREADS = 10_000;
 /** Unanswered help requests are kept for moderators, shortened. */
 const UNANSWERED_TEXT_LIMIT = 500;
 
@@ -110,6 +112,9 @@ export function createPipeline({ knowledge, store, config, now = Date.now, judge
     const conversationId = conversationOf(message);
     if (message.threadId && message.threadOwnerId && message.author.id !== message.threadOwnerId) {
       humansTookOver.add(message.threadId);
+      // Bounded for a bot that runs for weeks: the oldest threads are long over.
+      if (humansTookOver.size > MAX_REMEMBERED_THREADS)
+        humansTookOver.delete(humansTookOver.values().next().value as string);
     }
 
     const command = handleTextCommand(message, store);
@@ -130,14 +135,16 @@ export function createPipeline({ knowledge, store, config, now = Date.now, judge
     const { kb, classifier } = knowledge();
     const previous = memory.get(conversationId, message.author.id, at);
     if (previous?.handedOver) return silent('ignored: handed over to humans', { intent: previous.intent });
-    // Every reply below (answer, follow-up, hand-over) counts against the cooldown and channel cap.
+    // Every reply below counts against the channel cap; new answers also against the user cooldown.
     const rate = rateLimitKeys(message);
 
     const classification = classifier.classify(text);
     const topScores = classification.candidates.slice(0, 3).map(({ intent, score }) => ({ intent, score }));
     let decidedBy = 'local classifier';
-    // No LLM call for a message that could not be answered anyway: a flood cannot spend the budget.
-    if (judge && isGrayZone(classification) && !limits.check(rate.user, rate.channel, at)) {
+    const followUp = previous ? detectFollowUp(text) : undefined;
+    // No LLM call for a follow-up, nor for a message the limits would silence anyway (a flood
+    // cannot spend the budget).
+    if (judge && !followUp && isGrayZone(classification) && !limits.check(rate.user, rate.channel, at)) {
       const candidates = classification.candidates.slice(0, 3).flatMap((c) => {
         const candidate = kb.byId.get(c.intent);
         return candidate
@@ -175,7 +182,6 @@ export function createPipeline({ knowledge, store, config, now = Date.now, judge
 
     if (previous) {
       const entry = kb.byId.get(previous.intent);
-      const followUp = detectFollowUp(text);
       // A follow-up phrase refers back to the last answer, unless the message also carries hard
       // evidence (an error string or status code) of a different problem.
       const hardEvidence = (classification.candidates[0]?.evidence.length ?? 0) > 0;
