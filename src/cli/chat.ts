@@ -59,7 +59,9 @@ function print(line: string, outcome: Outcome): void {
   } else if (outcome.reply) {
     console.log(`\n${outcome.reply}\n`);
   } else if (interactive) {
-    console.log(`  (silent: ${outcome.reason})`);
+    console.log(
+      `  (${outcome.reason.startsWith('silent') || outcome.reason.startsWith('ignored') ? '' : 'silent: '}${outcome.reason})`,
+    );
   }
 }
 
