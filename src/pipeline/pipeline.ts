@@ -182,11 +182,12 @@ export function createPipeline({ knowledge, store, config, now = Date.now, judge
 
     if (previous) {
       const entry = kb.byId.get(previous.intent);
-      // A follow-up phrase refers back to the last answer, unless the message also carries hard
-      // evidence (an error string or status code) of a different problem.
+      // "why?"/"how do I fix it?" refer back to the last answer unless the message also carries hard
+      // evidence (an error string or status code) of a different problem. "still" is weaker: a
+      // confident answer for another entry means a new question ("still new to ST, how do I …").
       const hardEvidence = (classification.candidates[0]?.evidence.length ?? 0) > 0;
       const newIntent =
-        classification.intent !== previous.intent && (!followUp || hardEvidence)
+        classification.intent !== previous.intent && (!followUp || followUp === 'still' || hardEvidence)
           ? classification.intent
           : undefined;
       if (entry && !newIntent && (followUp === 'why' || followUp === 'fix')) {

@@ -130,6 +130,16 @@ describe('follow-ups', () => {
     expect((await say(PASTED_401)).reply).toBeUndefined();
   });
 
+  it('answers a new question that happens to contain "still" as a new question', async () => {
+    // "still" is not always "still not working": a different, clear question gets its own answer.
+    const { say } = testPipeline();
+    await say(PASTED_401);
+    const next = await say(
+      'still learning ST lol, sillytavern says Rate limit exceeded: free-models-per-day, what now?',
+    );
+    expect(next).toMatchObject({ kind: 'answer', intent: 'error-429-rate-limit' });
+  });
+
   it('treats "why does this happen?" without an earlier answer as nothing to answer', async () => {
     // Nobody was answered, so there is nothing to explain.
     const { say } = testPipeline();
