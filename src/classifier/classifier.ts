@@ -61,6 +61,8 @@ const KEYWORD_BONUS = 0.15;
 const EXTRA_KEYWORD_BONUS = 0.025;
 const PATTERN_BONUS = 0.075;
 const MAX_BONUS = 0.225;
+/** Least similarity to the entry as a whole, unless a keyword or pattern matched. */
+const TOPIC_FLOOR = 0.08;
 /** The best candidate must score at least this many times the runner-up. */
 const LEAD_RATIO = 1.5;
 /** Extra score needed when the message does not read clearly as a request for help. */
@@ -253,6 +255,9 @@ export function buildClassifier(entries: Entry[], settings: ClassifierSettings =
         ? settings.threshold
         : settings.threshold + UNCLEAR_EXTRA;
     if (best.score < needed) return result('silent: low confidence');
+    // A close example alone is not enough: the message must share the entry's topic as a whole
+    // ("is there a way to …" resembles many examples of many entries).
+    if (best.centroid < TOPIC_FLOOR && best.evidence.length === 0) return result('silent: low confidence');
     if (best.score - runnerUp < settings.margin) return result('silent: too close to the runner-up');
     if (best.score < LEAD_RATIO * runnerUp) return result('silent: too close to the runner-up');
     // Closer to a "must not answer" example than to any real one: only an exact error string overrides.

@@ -16,10 +16,10 @@ const PASTED_ERROR = /\b[45]\d\d\b|"error"|[a-z]*error:|\{\s*"?(?:error|message|
 
 // Openings that thank someone or close a problem.
 const CLOSING_START =
-  /^(?:thanks?|thank you|thx|ty|tysm|cheers|appreciate|nvm|never ?mind|solved|fixed|resolved|got it|gotcha|works now|it works|that worked|this worked|ah,? (?:thanks|ok|i see|excuse))\b/;
+  /^(?:psa|fyi|pro ?tip|tip|thanks?|thank you|thx|ty|tysm|cheers|appreciate|nvm|never ?mind|solved|fixed|resolved|got it|gotcha|works now|it works|that worked|this worked|ah,? (?:thanks|ok|i see|excuse))\b/;
 // Feature requests and fix reports anywhere in the message.
 const NOT_A_REQUEST =
-  /\[(?:request|feature|ux)|\b(?:feature[ _-]?request|(?:it'?ll|it will|it would|would) be (?:so )?(?:much )?(?:nice|nicer|great|cool|better) (?:if|to)|could you add|can you add|you should add|turns out|figured it out|i (?:just )?(?:solved?|fixed|figured)|works now|working now|solved (?:it|by)|fixed it|my (?:own )?fault|my bad)\b/;
+  /\[(?:request|feature|ux)|\b(?:feature[ _-]?request|(?:it'?ll|it will|it would|would) be (?:so )?(?:much )?(?:nice|nicer|great|cool|better) (?:if|to)|could you add|can you add|you should add|turns out|figured it out|(?:it'?s|its|all|everything'?s?) (?:fine|good|ok|okay|working) now|(?:that'?s what|this|that) fixed|fixed (?:it|this|that|the \w+) for me|worked for me|i (?:just )?(?:solved?|fixed|figured)|works now|working now|solved (?:it|by)|fixed it|my (?:own )?fault|my bad)\b/;
 
 // Opinions and replies in a discussion ("I don't think that's right, ...") are not requests,
 // unless they also ask or paste something.
@@ -39,6 +39,9 @@ export function readHelpRequest(text: string): HelpSignals {
   if ((CLOSING_START.test(t) && !newQuestionAfterThanks) || NOT_A_REQUEST.test(t)) {
     return { verdict: 'no', reason: 'reads as thanks, a fix report or a feature request' };
   }
+  // "@vex try ticking …": addressed to another person, not to the bot.
+  if (/^(?:@(?!everyone|here)\S|<@!?\d)/.test(t))
+    return { verdict: 'no', reason: 'addressed to someone else' };
   if (PASTED_ERROR.test(t)) return { verdict: 'yes', reason: 'pasted error' };
   if (t.includes('?') || QUESTION_START.test(t)) return { verdict: 'yes', reason: 'question' };
   if (OPINION_START.test(t)) return { verdict: 'unclear', reason: 'reads as an opinion' };

@@ -102,9 +102,7 @@ for (const [intent, row] of Object.entries(metrics.per_intent).sort()) {
   );
 }
 const confusion = new Map<string, number>();
-for (const r of results.filter(
-  (r) => r.turn === 0 && r.answered !== r.expected && r.answered !== NONE,
-)) {
+for (const r of results.filter((r) => r.turn === 0 && r.answered !== r.expected && r.answered !== NONE)) {
   const key = `${r.expected} → ${r.answered}`;
   confusion.set(key, (confusion.get(key) ?? 0) + 1);
 }

@@ -15,8 +15,12 @@ export function toIncoming(message: Message<true>): IncomingMessage {
   const roles = member
     ? [...member.roles.cache.values()].flatMap((role) => [role.id, role.name.toLowerCase()])
     : [];
-  const content =
-    thread && isForumStarter(message) ? `${thread.name}\n${message.content}`.trim() : message.content;
+  // "@SupportBot I get a 401": a mention of the bot itself at the start is just how it was asked.
+  const asked = message.content.replace(
+    new RegExp(`^\\s*<@!?${message.client.user?.id ?? 'none'}>[\\s,:]*`),
+    '',
+  );
+  const content = thread && isForumStarter(message) ? `${thread.name}\n${asked}`.trim() : asked;
   return {
     id: message.id,
     guildId: message.guildId,

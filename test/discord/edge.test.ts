@@ -116,3 +116,13 @@ describe('the Discord edge', () => {
     expect(lines.join('')).toContain('failed to handle a message');
   });
 });
+
+describe('a question that mentions the bot', () => {
+  it('reads "@Bot I get a 401" as the question after the mention', () => {
+    // Asking the bot by name works like asking the channel.
+    const botId = '300000000000000099';
+    Object.defineProperty(client, 'user', { value: { id: botId }, configurable: true });
+    const incoming = toIncoming(makeMessage(client, SUPPORT_ID, `<@${botId}> I get a 401 from openrouter`));
+    expect(incoming.content).toBe('I get a 401 from openrouter');
+  });
+});

@@ -79,3 +79,20 @@ describe('readHelpRequest', () => {
     expect(verdictOf('thanks! but now i get 402 payment required, what do i do?')).toBe('yes');
   });
 });
+
+describe('readHelpRequest: advice and replies to others', () => {
+  it.each([
+    '@vex you need to tick Allow fallback providers, that fixed the 404 for me',
+    '<@123456789012345678> did you click Connect after pasting the key?',
+    'PSA: if you see a data policy 404, check your privacy settings',
+    "had a few 502s earlier but it's fine now. anyone tried the new qwen?",
+  ])('reads %j as not a request to the bot', (text) => {
+    // Advice, announcements and replies addressed to someone else get no answer.
+    expect(readHelpRequest(text).verdict).toBe('no');
+  });
+
+  it('still reads a message that pings @everyone with an error as a request', () => {
+    // Rude, but a real question: the bot answers (without pinging anyone).
+    expect(readHelpRequest('@everyone help, 401 unauthorized from openrouter').verdict).toBe('yes');
+  });
+});
