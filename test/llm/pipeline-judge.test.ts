@@ -1,43 +1,30 @@
 // The pipeline with a second opinion in the gray zone: what the asker sees when the judge picks,
 // declines, fails, or is talked into something by the message itself.
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { Classification } from '../../src/classifier/classifier.ts';
 import { createLlmJudge } from '../../src/llm/judge.ts';
 import { createPipeline, type GrayZoneJudge, type GrayZoneQuestion } from '../../src/pipeline/pipeline.ts';
 import { renderAnswer } from '../../src/pipeline/render.ts';
 import type { IncomingMessage } from '../../src/pipeline/types.ts';
 import { openStore } from '../../src/store/store.ts';
+import { undecided } from '../support/classification.ts';
 import { realKnowledge, TEST_CONFIG } from '../support/pipeline.ts';
 import { type FakeOpenAi, pick, startFakeOpenAi } from './fake-openai.ts';
 
 const knowledge = realKnowledge();
+
 const GRAY_CANDIDATES = ['error-402-credits', 'error-5xx-provider', 'model-refusal'];
 
 /**
  * The real knowledge base with a classifier that is always unsure between three real entries, so
  * these tests do not depend on how the local classifier is tuned today.
  */
-function undecided(): Classification {
-  return {
-    candidates: GRAY_CANDIDATES.map((intent, i) => ({
-      intent,
-      score: 0.4 - i * 0.1,
-      nearest: 0,
-      centroid: 0,
-      negative: 0,
-      evidence: [],
-    })),
-    helpRequest: { verdict: 'yes', reason: 'question' },
-    rule: 'silent: low confidence',
-    confidence: 0.4,
-  };
-}
+const undecidedGray = () => undecided(GRAY_CANDIDATES);
 
 function pipelineWith(judge: GrayZoneJudge) {
   const store = openStore(':memory:');
   const recordAnswer = vi.spyOn(store, 'recordAnswer');
   const pipeline = createPipeline({
-    knowledge: () => ({ kb: knowledge.kb, classifier: { ...knowledge.classifier, classify: undecided } }),
+    knowledge: () => ({ kb: knowledge.kb, classifier: { ...knowledge.classifier, classify: undecidedGray } }),
     store,
     config: TEST_CONFIG,
     judge,

@@ -18,13 +18,13 @@ import {
   TextChannel,
 } from 'discord.js';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Classification } from '../../src/classifier/classifier.ts';
 import type { Config } from '../../src/config.ts';
 import { attachHandlers, NO_MENTIONS } from '../../src/discord/client.ts';
 import { createPipeline, type GrayZoneQuestion } from '../../src/pipeline/pipeline.ts';
 import type { IncomingMessage } from '../../src/pipeline/types.ts';
 import { KEY_KINDS } from '../../src/safety/leaked-keys.ts';
 import { openStore } from '../../src/store/store.ts';
+import { undecided } from '../support/classification.ts';
 import {
   ASKER_ID,
   addGuild,
@@ -180,22 +180,10 @@ describe('where a leaked key must never end up', () => {
   it('never hands a message with a key to the gray-zone judge, which does see other messages', async () => {
     // The LLM provider never receives anyone's key, even when the local classifier is unsure.
     const asked: GrayZoneQuestion[] = [];
-    const undecided = (): Classification => ({
-      candidates: ['error-402-credits', 'error-5xx-provider', 'model-refusal'].map((intent, i) => ({
-        intent,
-        score: 0.4 - i * 0.1,
-        nearest: 0,
-        centroid: 0,
-        negative: 0,
-        evidence: [],
-      })),
-      helpRequest: { verdict: 'yes', reason: 'question' },
-      rule: 'silent: low confidence',
-      confidence: 0.4,
-    });
+    const gray = () => undecided(['error-402-credits', 'error-5xx-provider', 'model-refusal']);
     const clock = { now: Date.UTC(2026, 10, 28, 12) };
     const pipeline = createPipeline({
-      knowledge: () => ({ kb: knowledge.kb, classifier: { ...knowledge.classifier, classify: undecided } }),
+      knowledge: () => ({ kb: knowledge.kb, classifier: { ...knowledge.classifier, classify: gray } }),
       store: openStore(':memory:', () => clock.now),
       config: TEST_CONFIG,
       now: () => clock.now,
