@@ -1,6 +1,7 @@
 // npm run chat: the bot in the terminal. You type as a user in #sillytavern; it answers exactly
 // as on Discord (same pipeline, store and knowledge). Piped stdin is read line by line;
 // --json prints one object per input line.
+import { userInfo } from 'node:os';
 import { createInterface } from 'node:readline';
 import { loadKnowledgeState } from '../knowledge/state.ts';
 import { createPipeline } from '../pipeline/pipeline.ts';
@@ -29,6 +30,13 @@ const now = () => (interactive ? Date.now() : clock);
 const pipeline = createPipeline({ knowledge: () => state, store, config, now });
 
 let counter = 0;
+const consoleUserName = (() => {
+  try {
+    return userInfo().username;
+  } catch {
+    return 'you';
+  }
+})();
 function handleLine(line: string): Promise<Outcome> {
   clock += PIPED_LINE_INTERVAL_MS;
   counter++;
@@ -37,7 +45,7 @@ function handleLine(line: string): Promise<Outcome> {
     guildId: 'console',
     channelId: 'console-sillytavern',
     channelName: config.SUPPORT_CHANNELS[0] ?? 'sillytavern',
-    author: { id: 'console-user', displayName: process.env.USER ?? 'you', isBot: false, roles: [] },
+    author: { id: 'console-user', displayName: consoleUserName, isBot: false, roles: [] },
     content: line,
     attachments: [],
     createdAt: now(),
