@@ -1,12 +1,13 @@
 // The real bot (`tsx src/cli/start.ts`, as `npm start` runs it) against the fake Discord server,
 // over real sockets on 127.0.0.1: gateway handshake, intents, REST payloads, rate limits,
 // reconnects, threads and forum posts. Each test starts its own server and bot process.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MUTE_REPLIES } from '../../src/pipeline/commands.ts';
 import { realKnowledge } from '../support/pipeline.ts';
 import { SEED_TURNS } from '../support/seed.ts';
-import { type BotProcess, startBot, stopAllBots } from './bot-process.ts';
-import { type BotMessage, type FakeDiscord, startFakeDiscord } from './fake-discord.ts';
+import { type BotProcess, startBot } from './bot-process.ts';
+import type { BotMessage, FakeDiscord } from './fake-discord.ts';
+import { useFakeDiscord } from './harness.ts';
 
 const { kb } = realKnowledge();
 const entry = (id: string) => {
@@ -18,17 +19,8 @@ const PASTED_401 =
   'help, every message fails with this:\n{"error":{"message":"No auth credentials found","code":401}}';
 
 let discord: FakeDiscord;
-
-beforeEach(async () => {
-  discord = await startFakeDiscord();
-});
-
-afterEach(async () => {
-  await stopAllBots();
-  await discord.close();
-  // Every REST call the bot made was one the fake knows; anything else would hide a bug.
-  expect(discord.unknownRoutes).toEqual([]);
-  expect(discord.errors).toEqual([]);
+useFakeDiscord((started) => {
+  discord = started;
 });
 
 /** The bot with a test .env; debug logging makes "handled message" lines available. */

@@ -1,26 +1,20 @@
 // Moderator and asker controls on the wire: the real bot process (`npm start`) against the fake
 // Discord server, with slash commands and button presses arriving as INTERACTION_CREATE.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FEEDBACK_REPLIES } from '../../src/discord/feedback.ts';
 import { INTERACTION_REPLIES } from '../../src/discord/interactions.ts';
 import { MUTE_REPLIES } from '../../src/pipeline/commands.ts';
-import { type BotProcess, startBot, stopAllBots } from './bot-process.ts';
-import { type BotMessage, type FakeDiscord, startFakeDiscord } from './fake-discord.ts';
+import { type BotProcess, startBot } from './bot-process.ts';
+import type { BotMessage, FakeDiscord } from './fake-discord.ts';
+import { useFakeDiscord } from './harness.ts';
 
 const WAIT = 10_000;
 const PASTED_401 =
   'help, every message fails with this:\n{"error":{"message":"No auth credentials found","code":401}}';
 
 let discord: FakeDiscord;
-
-beforeEach(async () => {
-  discord = await startFakeDiscord();
-});
-afterEach(async () => {
-  await stopAllBots();
-  await discord.close();
-  expect(discord.unknownRoutes).toEqual([]);
-  expect(discord.errors).toEqual([]);
+useFakeDiscord((started) => {
+  discord = started;
 });
 
 function launchBot(env: Record<string, string> = {}): Promise<BotProcess> {
