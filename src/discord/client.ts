@@ -157,6 +157,19 @@ export function attachHandlers(client: Client, deps: BotDeps): void {
       deps.logger.error({ err: error, messageId: message.id }, 'failed to handle a message');
     }
   });
+  client.on(Events.MessageUpdate, async (_before, edited) => {
+    try {
+      // Edits of uncached messages arrive partial; the content is needed to look for a key.
+      const message = edited.partial ? await edited.fetch() : edited;
+      if (!message.inGuild()) return;
+      const outcome = deps.pipeline.handleEdit(toIncoming(message));
+      if (outcome.reply)
+        deps.logger.info({ messageId: message.id, intent: outcome.intent }, 'replying to an edit');
+      await deliver(message, outcome, deps);
+    } catch (error) {
+      deps.logger.error({ err: error, messageId: edited.id }, 'failed to handle an edited message');
+    }
+  });
   client.on(Events.MessageDelete, (message) => {
     if (message.inGuild()) questionDeleted(message.id);
   });

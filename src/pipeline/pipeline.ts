@@ -89,6 +89,35 @@ export function createPipeline({ knowledge, store, config, now = Date.now, judge
   const humansTookOver = new Set<string>();
   let handled = 0;
 
+  // Messages already warned about: Discord also sends an edit when it adds a link preview, and
+  // that must not bring a second warning.
+  const warned = createSeenSet(1_000);
+
+  function leakedKeyWarning(message: IncomingMessage): Outcome | undefined {
+    const leaked = findLeakedKeys(message.content);
+    if (leaked.length === 0) return undefined;
+    if (!warned.firstTime(message.id)) return silent('ignored: already warned about this key');
+    const { reply, replyIfDeleted } = renderLeakedKeyWarning(leaked, knowledge().kb.footer);
+    return {
+      kind: 'answer',
+      intent: 'leaked-api-key',
+      reason: 'leaked API key',
+      reply,
+      leakedKey: { replyIfDeleted },
+    };
+  }
+
+  /**
+   * An edited message is only checked for a leaked key: answering edits would answer twice, but a
+   * key pasted into an edit is just as public.
+   */
+  function handleEdit(message: IncomingMessage): Outcome {
+    if (message.author.isBot || message.author.isWebhookOrSystem) {
+      return silent('ignored: bot, webhook or system message');
+    }
+    return leakedKeyWarning(message) ?? silent('ignored: edited message');
+  }
+
   async function handle(message: IncomingMessage): Promise<Outcome> {
     const at = now();
     if (++handled % 1000 === 0) memory.prune(at);
@@ -96,17 +125,8 @@ export function createPipeline({ knowledge, store, config, now = Date.now, judge
       return silent('ignored: bot, webhook or system message');
     if (!seen.firstTime(message.id)) return silent('ignored: already handled this message');
 
-    const leaked = findLeakedKeys(message.content);
-    if (leaked.length > 0) {
-      const { reply, replyIfDeleted } = renderLeakedKeyWarning(leaked, knowledge().kb.footer);
-      return {
-        kind: 'answer',
-        intent: 'leaked-api-key',
-        reason: 'leaked API key',
-        reply,
-        leakedKey: { replyIfDeleted },
-      };
-    }
+    const leaked = leakedKeyWarning(message);
+    if (leaked) return leaked;
 
     if (!isSupportChannel(message, config.SUPPORT_CHANNELS)) return silent('ignored: not a support channel');
     const conversationId = conversationOf(message);
@@ -260,7 +280,7 @@ export function createPipeline({ knowledge, store, config, now = Date.now, judge
     };
   }
 
-  return { handle };
+  return { handle, handleEdit };
 }
 
 export type Pipeline = ReturnType<typeof createPipeline>;

@@ -104,6 +104,9 @@ describe('the Discord edge', () => {
       handle: async () => {
         throw new Error('boom');
       },
+      handleEdit: () => {
+        throw new Error('boom');
+      },
     };
     const lines: string[] = [];
     const { createLogger } = await import('../../src/logger.ts');

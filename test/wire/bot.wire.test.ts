@@ -58,6 +58,27 @@ describe('the bot on the wire', { timeout: 45_000 }, () => {
     expect(discord.botMessages).toHaveLength(1);
   });
 
+  it('warns about an API key pasted into an edit, over the wire, and deletes the message', async () => {
+    // bob edits his question to include his key: he sees one leaked-key warning.
+    const key = `sk-or-v1-${'0123456789abcdef'.repeat(4).split('').reverse().join('')}`;
+    await launchBot();
+    const question = discord.postMessage({
+      channel: 'sillytavern',
+      author: 'bob',
+      content: 'is my key format right?',
+    });
+    await discord.expectNoBotMessage(() => true, 500);
+    discord.editMessage(question.id, `is my key format right? ${key}`);
+    const warning = await discord.waitForBotMessage((m) => m.content.includes('API key'), WAIT);
+    expect(warning.content).not.toContain(key);
+    expect(discord.pingsOf(warning)).toEqual(NOBODY);
+    // The bot may delete messages here, so the edited message is gone and the warning says so.
+    expect(warning.content).toContain('I deleted your message');
+    expect(discord.message(question.id)).toBeUndefined();
+    await discord.expectNoBotMessage((m) => m !== warning, 500);
+    expect(discord.botMessages).toHaveLength(1);
+  });
+
   it('stays silent when the same error is pasted in #general', async () => {
     // #general is not a support channel: alice sees no reply there.
     const bot = await launchBot();
