@@ -2,12 +2,10 @@
 // declines, fails, or is talked into something by the message itself.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createLlmJudge } from '../../src/llm/judge.ts';
-import { createPipeline, type GrayZoneJudge, type GrayZoneQuestion } from '../../src/pipeline/pipeline.ts';
+import type { GrayZoneJudge, GrayZoneQuestion } from '../../src/pipeline/pipeline.ts';
 import { renderAnswer } from '../../src/pipeline/render.ts';
-import type { IncomingMessage } from '../../src/pipeline/types.ts';
-import { openStore } from '../../src/store/store.ts';
 import { undecided } from '../support/classification.ts';
-import { realKnowledge, TEST_CONFIG } from '../support/pipeline.ts';
+import { realKnowledge, testPipeline } from '../support/pipeline.ts';
 import { type FakeOpenAi, pick, startFakeOpenAi } from './fake-openai.ts';
 
 const knowledge = realKnowledge();
@@ -21,24 +19,8 @@ const GRAY_CANDIDATES = ['error-402-credits', 'error-5xx-provider', 'model-refus
 const undecidedGray = () => undecided(GRAY_CANDIDATES);
 
 function pipelineWith(judge: GrayZoneJudge) {
-  const store = openStore(':memory:');
+  const { pipeline, store, message } = testPipeline({ judge, classify: undecidedGray });
   const recordAnswer = vi.spyOn(store, 'recordAnswer');
-  const pipeline = createPipeline({
-    knowledge: () => ({ kb: knowledge.kb, classifier: { ...knowledge.classifier, classify: undecidedGray } }),
-    store,
-    config: TEST_CONFIG,
-    judge,
-  });
-  const message = (content: string): IncomingMessage => ({
-    id: `m-${Math.random()}`,
-    guildId: 'g1',
-    channelId: 'c-sillytavern',
-    channelName: 'sillytavern',
-    author: { id: 'asker', displayName: 'Asker', isBot: false, roles: [] },
-    content,
-    attachments: [],
-    createdAt: Date.now(),
-  });
   return { pipeline, store, recordAnswer, message };
 }
 

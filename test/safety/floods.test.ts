@@ -2,10 +2,9 @@
 // make the bot post more than the per-user cooldown and the per-channel cap allow, bots and
 // webhooks are never answered, and a message delivered twice is answered once.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createPipeline, type GrayZoneJudge } from '../../src/pipeline/pipeline.ts';
+import type { GrayZoneJudge } from '../../src/pipeline/pipeline.ts';
 import type { IncomingMessage, Outcome } from '../../src/pipeline/types.ts';
-import { openStore } from '../../src/store/store.ts';
-import { realKnowledge, TEST_CONFIG } from '../support/pipeline.ts';
+import { realKnowledge, TEST_CONFIG, testPipeline } from '../support/pipeline.ts';
 import { seeded } from './support.ts';
 
 const knowledge = realKnowledge();
@@ -38,27 +37,9 @@ interface Delivered {
 
 /** A pipeline on the real knowledge base with a hand clock and, optionally, a gray-zone judge. */
 function floodPipeline(judge?: GrayZoneJudge) {
-  const clock = { now: START };
-  const store = openStore(':memory:', () => clock.now);
-  const pipeline = createPipeline({
-    knowledge: () => knowledge,
-    store,
-    config: TEST_CONFIG,
-    now: () => clock.now,
-    judge,
-  });
-  let counter = 0;
-  const message = (content: string, userId: string, overrides: Partial<IncomingMessage> = {}) => ({
-    id: `m${++counter}`,
-    guildId: 'g1',
-    channelId: 'c-sillytavern',
-    channelName: 'sillytavern',
-    author: { id: userId, displayName: userId, isBot: false, roles: [] },
-    content,
-    attachments: [],
-    createdAt: clock.now,
-    ...overrides,
-  });
+  const { pipeline, store, clock, messageFrom } = testPipeline({ judge });
+  const message = (content: string, userId: string, overrides: Partial<IncomingMessage> = {}) =>
+    messageFrom(userId, content, overrides);
   /** Hands a message to the pipeline at `at` without waiting: the burst overlaps like real traffic. */
   const deliver = (message: IncomingMessage, at: number): Promise<Outcome> => {
     clock.now = at;

@@ -20,10 +20,9 @@ import {
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Config } from '../../src/config.ts';
 import { attachHandlers, NO_MENTIONS } from '../../src/discord/client.ts';
-import { createPipeline, type GrayZoneQuestion } from '../../src/pipeline/pipeline.ts';
+import type { GrayZoneQuestion } from '../../src/pipeline/pipeline.ts';
 import type { IncomingMessage } from '../../src/pipeline/types.ts';
 import { KEY_KINDS } from '../../src/safety/leaked-keys.ts';
-import { openStore } from '../../src/store/store.ts';
 import { undecided } from '../support/classification.ts';
 import {
   ASKER_ID,
@@ -39,7 +38,7 @@ import { capturingLogger, fakeKeys, leakedIn } from './support.ts';
 const KEYS = fakeKeys();
 const ALL_KEYS = KEYS.map((k) => k.key);
 const OPENROUTER_KEY = KEYS[0]!.key;
-const knowledge = realKnowledge();
+const _knowledge = realKnowledge();
 
 /** A question the bot answers, so the tests also see normal traffic around the leaks. */
 const QUESTION = 'getting 401 unauthorized from openrouter, what do i do';
@@ -113,28 +112,10 @@ describe('where a leaked key must never end up', () => {
   it('keeps every key out of every table and file of a real SQLite database', async () => {
     // A moderator browsing the database (answers, unanswered questions, mutes…) never finds a key.
     const file = path.join(dir, 'bot.sqlite');
-    const clock = { now: Date.UTC(2026, 10, 28, 12) };
-    const store = openStore(file, () => clock.now);
-    const pipeline = createPipeline({
-      knowledge: () => knowledge,
-      store,
-      config: TEST_CONFIG,
-      now: () => clock.now,
-    });
-    let n = 0;
+    const { pipeline, store, clock, messageFrom } = testPipeline({ databaseFile: file });
     const send = (content: string, userId: string, overrides: Partial<IncomingMessage> = {}) => {
       clock.now += 60_000;
-      return pipeline.handle({
-        id: `m${++n}`,
-        guildId: 'g1',
-        channelId: 'c-sillytavern',
-        channelName: 'sillytavern',
-        author: { id: userId, displayName: userId, isBot: false, roles: [] },
-        content,
-        attachments: [],
-        createdAt: clock.now,
-        ...overrides,
-      });
+      return pipeline.handle(messageFrom(userId, content, overrides));
     };
     const replies: string[] = [];
     for (const [i, { key }] of KEYS.entries()) {
@@ -181,31 +162,20 @@ describe('where a leaked key must never end up', () => {
     // The LLM provider never receives anyone's key, even when the local classifier is unsure.
     const asked: GrayZoneQuestion[] = [];
     const gray = () => undecided(['error-402-credits', 'error-5xx-provider', 'model-refusal']);
-    const clock = { now: Date.UTC(2026, 10, 28, 12) };
-    const pipeline = createPipeline({
-      knowledge: () => ({ kb: knowledge.kb, classifier: { ...knowledge.classifier, classify: gray } }),
-      store: openStore(':memory:', () => clock.now),
-      config: TEST_CONFIG,
-      now: () => clock.now,
+    const { say } = testPipeline({
+      classify: gray,
       judge: async (question) => {
         asked.push(question);
         return undefined;
       },
     });
     let n = 0;
-    const send = (content: string) => {
-      clock.now += 60_000;
-      return pipeline.handle({
-        id: `m${++n}`,
-        guildId: 'g1',
-        channelId: 'c-sillytavern',
-        channelName: 'sillytavern',
-        author: { id: `u${n}`, displayName: 'Asker', isBot: false, roles: [] },
-        content,
+    // A new asker each time, so no conversation memory or cooldown is involved.
+    const send = (content: string) =>
+      say(content, {
+        author: { id: `u${++n}`, displayName: 'Asker', isBot: false, roles: [] },
         attachments: [{ name: 'screenshot.png', contentType: 'image/png', url: 'https://cdn.example/1.png' }],
-        createdAt: clock.now,
       });
-    };
     for (const { key } of KEYS) {
       for (const content of [
         `openrouter says something about my balance, what now? ${key}`,

@@ -1,5 +1,6 @@
+import type { Classifier } from '../../src/classifier/classifier.ts';
 import { loadKnowledgeState } from '../../src/knowledge/state.ts';
-import { createPipeline, type PipelineConfig } from '../../src/pipeline/pipeline.ts';
+import { createPipeline, type GrayZoneJudge, type PipelineConfig } from '../../src/pipeline/pipeline.ts';
 import type { IncomingMessage } from '../../src/pipeline/types.ts';
 import { openStore } from '../../src/store/store.ts';
 
@@ -18,16 +19,29 @@ export function realKnowledge() {
   return state;
 }
 
+export interface TestPipelineOptions {
+  config?: Partial<PipelineConfig>;
+  judge?: GrayZoneJudge;
+  /** A real SQLite file instead of an in-memory database. */
+  databaseFile?: string;
+  /** Replaces the local classifier's decision (e.g. always undecided, for judge tests). */
+  classify?: Classifier['classify'];
+}
+
 /** A pipeline over the real knowledge base with an in-memory store and a hand-driven clock. */
-export function testPipeline(config: Partial<PipelineConfig> = {}) {
-  const knowledge = realKnowledge();
+export function testPipeline(options: TestPipelineOptions = {}) {
+  const real = realKnowledge();
+  const knowledge = options.classify
+    ? { kb: real.kb, classifier: { ...real.classifier, classify: options.classify } }
+    : real;
   const clock = { now: Date.UTC(2026, 10, 28, 12) };
-  const store = openStore(':memory:', () => clock.now);
+  const store = openStore(options.databaseFile ?? ':memory:', () => clock.now);
   const pipeline = createPipeline({
     knowledge: () => knowledge,
     store,
-    config: { ...TEST_CONFIG, ...config },
+    config: { ...TEST_CONFIG, ...options.config },
     now: () => clock.now,
+    judge: options.judge,
   });
   let counter = 0;
   const message = (content: string, overrides: Partial<IncomingMessage> = {}): IncomingMessage => ({
@@ -41,10 +55,13 @@ export function testPipeline(config: Partial<PipelineConfig> = {}) {
     createdAt: clock.now,
     ...overrides,
   });
+  /** A message from another user (display name = id). */
+  const messageFrom = (userId: string, content: string, overrides: Partial<IncomingMessage> = {}) =>
+    message(content, { author: { id: userId, displayName: userId, isBot: false, roles: [] }, ...overrides });
   /** Sends a message as the asker a minute after the previous one. */
   const say = (content: string, overrides: Partial<IncomingMessage> = {}) => {
     clock.now += 60_000;
     return pipeline.handle(message(content, overrides));
   };
-  return { pipeline, store, clock, message, say, knowledge };
+  return { pipeline, store, clock, message, messageFrom, say, knowledge };
 }
