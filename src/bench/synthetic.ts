@@ -93,6 +93,7 @@ export function syntheticEntries(count: number, options: SyntheticOptions = {}):
       followUpSkipIf: [],
       links: [{ title: `${topic[0]} guide`, url: `https://example.com/${id}` }],
       lastVerified: '2026-01-01',
+      verifiedAgainst: { sillytavern: '1.18.0' },
       enabled: true,
       answer: `Check your ${topic[0]} ${topic[1]} settings, then restart the ${topic[5]}.`,
       sections: {
@@ -139,6 +140,7 @@ export function entryMarkdown(entry: Entry): string {
     follow_up: entry.followUp,
     links: entry.links,
     last_verified: entry.lastVerified,
+    verified_against: entry.verifiedAgainst,
   });
   const sections = Object.entries(entry.sections)
     .map(([heading, text]) => `## ${heading[0]?.toUpperCase()}${heading.slice(1)}\n\n${text}\n`)

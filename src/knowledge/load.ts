@@ -2,9 +2,10 @@
 // so a moderator can fix everything in one pass; a folder with any problem yields no KnowledgeBase.
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseDocument } from 'yaml';
+import { parseDocument, type YAMLError } from 'yaml';
 import { renderAnswer, renderFollowUp, renderHandover } from '../pipeline/render.ts';
 import { type Entry, frontmatterSchema, type KnowledgeBase } from './entry.ts';
+import { securityCautionProblems } from './security-caution.ts';
 
 export const DEFAULT_FOOTER = '-# This is an automated response. Use !mute to stop the bot from responding.';
 export const DEFAULT_HANDOVER =
@@ -36,6 +37,38 @@ export function splitBody(body: string): { answer: string; sections: Record<stri
   return { answer: (parts[0] ?? '').trim(), sections };
 }
 
+const QUOTE_HINT =
+  "quote this value: a ': ' inside it makes YAML read a key. Put the whole value in single quotes (write '' for a ' inside).";
+
+/** Hints for the YAML mistakes moderators actually make, by the `yaml` package's error code. */
+const YAML_HINTS: Partial<Record<YAMLError['code'], string>> = {
+  BLOCK_AS_IMPLICIT_KEY: QUOTE_HINT,
+  BAD_SCALAR_START: 'quote this value: it starts with a character YAML reserves (@ ` % | > ! & *).',
+  MISSING_CHAR: 'a quoted value must end with the quote it started with.',
+  BAD_INDENT: "quote this value if it starts with [ or {, otherwise indent list items as '  - text'.",
+  UNEXPECTED_TOKEN:
+    "text after a closing quote: in a single-quoted value write '' for a ', and quote values that start with { or [ (such as {{asker}}).",
+  TAB_AS_INDENT: 'indent with spaces, not tabs.',
+  DUPLICATE_KEY: 'this key appears twice: keep one.',
+  MULTILINE_IMPLICIT_KEY: "every line needs 'key: value', or '  - text' for a list item.",
+};
+
+/** A YAML error with the line in the file (the frontmatter starts on line 2) and a hint. */
+function yamlProblem(name: string, error: YAMLError): string {
+  const message = (error.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '');
+  const where = error.linePos ? `line ${error.linePos[0].line + 1}: ` : '';
+  const hint = YAML_HINTS[error.code];
+  return `${name}: ${where}YAML: ${message}${hint ? `. Hint: ${hint}` : ''}`;
+}
+
+/** Whether a value that should be text was read as a mapping (`- error: 401` in a list). */
+function readAsMapping(frontmatter: unknown, issue: { code: string; path: PropertyKey[] }): boolean {
+  if (issue.code !== 'invalid_type') return false;
+  let value: unknown = frontmatter;
+  for (const key of issue.path) value = (value as Record<PropertyKey, unknown> | undefined)?.[key];
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
 export function parseEntry(file: string, source: string): { entry?: Entry; problems: string[] } {
   const id = path.basename(file, '.md');
   const name = path.basename(file);
@@ -44,16 +77,16 @@ export function parseEntry(file: string, source: string): { entry?: Entry; probl
   const split = splitFrontmatter(source);
   if (!split) return { problems: [...problems, `${name}: must start with a '---' YAML frontmatter block`] };
   const doc = parseDocument(split.yaml);
-  if (doc.errors.length > 0) {
-    const messages = doc.errors.map((e) => `${name}: YAML: ${e.message.split('\n')[0]}`);
-    return { problems: [...problems, ...messages] };
-  }
-  const parsed = frontmatterSchema.safeParse(doc.toJS() ?? {});
+  if (doc.errors.length > 0)
+    return { problems: [...problems, ...doc.errors.map((e) => yamlProblem(name, e))] };
+  const frontmatter = doc.toJS() ?? {};
+  const parsed = frontmatterSchema.safeParse(frontmatter);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       const field = issue.path.join('.') || 'frontmatter';
       const keys = 'keys' in issue && Array.isArray(issue.keys) ? ` (${issue.keys.join(', ')})` : '';
-      problems.push(`${name}: ${field}: ${issue.message}${keys}`);
+      const hint = readAsMapping(frontmatter, issue) ? ` Hint: ${QUOTE_HINT}` : '';
+      problems.push(`${name}: ${field}: ${issue.message}${keys}${hint}`);
     }
     return { problems };
   }
@@ -79,6 +112,7 @@ export function parseEntry(file: string, source: string): { entry?: Entry; probl
     followUpSkipIf: fm.follow_up_skip_if.map((p) => new RegExp(p, 'i')),
     links: fm.links,
     lastVerified: fm.last_verified,
+    verifiedAgainst: fm.verified_against,
     enabled: fm.enabled,
     answer,
     sections,
@@ -142,6 +176,7 @@ export function loadKnowledge(dir: string): LoadResult {
     problems.push(...result.problems);
     if (result.entry) {
       problems.push(...lengthProblems(result.entry, footer, handover));
+      problems.push(...securityCautionProblems(result.entry, name));
       all.push(result.entry);
     }
   }

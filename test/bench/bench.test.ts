@@ -42,6 +42,7 @@ function entry(id: string, title: string, examples: string[], keywords: string[]
     followUpSkipIf: [],
     links: [{ title: 'Docs', url: `https://docs.example.org/${id}` }],
     lastVerified: '2026-01-01',
+    verifiedAgainst: { sillytavern: '1.18.0' },
     enabled: true,
     answer: `Here is what to do about ${title.toLowerCase()}.`,
     sections: { why: 'Because of reasons.', fix: 'Do the fix.' },

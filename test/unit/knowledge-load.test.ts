@@ -103,7 +103,84 @@ describe('loadKnowledge on fixture folders', () => {
     const result = problemsOfFile('key-not-saved.md', withLine(/^title: .*$/m, 'title: [unclosed'));
     expect(result.loaded).toBe(false);
     expect(result.problems.length).toBeGreaterThan(0);
-    for (const problem of result.problems) expect(problem).toMatch(/^key-not-saved\.md: YAML: /);
+    for (const problem of result.problems) expect(problem).toMatch(/^key-not-saved\.md: line \d+: YAML: /);
+  });
+
+  it("gives a YAML error the line number of the file, where the moderator's editor shows it", () => {
+    // The summary is line 3 of the file (line 2 of the frontmatter, after the opening ---).
+    const source = withLine(/^summary: .*$/m, 'summary: Error: the key is missing');
+    expect(source.split('\n')[2]).toBe('summary: Error: the key is missing');
+    const result = problemsOfFile('key-not-saved.md', source);
+    expect(result.problems).toEqual([
+      expect.stringMatching(/^key-not-saved\.md: line 3: YAML: Nested mappings/),
+    ]);
+  });
+
+  it('tells the moderator to quote a value that contains a colon', () => {
+    // "Nested mappings are not allowed" alone does not say what to do.
+    const result = problemsOfFile(
+      'key-not-saved.md',
+      withLine(/^summary: .*$/m, 'summary: Error: key missing'),
+    );
+    expect(result.problems[0]).toContain('Hint: quote this value');
+  });
+
+  it('tells the moderator to quote a list item that YAML read as a key and value', () => {
+    // "- error: 401" is valid YAML but a mapping, not the example text the moderator meant.
+    const result = problemsOfFile(
+      'key-not-saved.md',
+      withLine(/^ {2}- pasted my key but it still says missing key$/m, '  - error: 401 unauthorized'),
+    );
+    expect(result.problems).toEqual([
+      expect.stringMatching(/^key-not-saved\.md: examples\.0: .*Hint: quote this value/),
+    ]);
+  });
+
+  it('tells the moderator to quote a value that starts with a reserved character', () => {
+    // A keyword pasted with a leading backtick or @ breaks the YAML.
+    const result = problemsOfFile('key-not-saved.md', withLine(/^ {2}- missing key$/m, '  - `missing key`'));
+    expect(result.problems).toEqual([
+      expect.stringMatching(/^key-not-saved\.md: line 14: YAML: .*Hint: quote this value/),
+    ]);
+  });
+
+  it('requires verified_against next to last_verified', () => {
+    // Without it kb:stale cannot tell which SillyTavern version the answer describes.
+    const source = VALID.replace(/^verified_against:\n(?: {2}.*\n)+/m, '');
+    expect(source).not.toContain('verified_against');
+    const result = problemsOfFile('key-not-saved.md', source);
+    expect(result.problems).toEqual([expect.stringMatching(/^key-not-saved\.md: verified_against: /)]);
+  });
+
+  it('loads verified_against in block style with a quoted version and docs month', () => {
+    // The shape moderators copy from the README.
+    const source = withLine(
+      /^ {2}sillytavern: .*$/m,
+      "  sillytavern: '1.18.0'\n  openrouter_docs: '2026-08'",
+    );
+    const kb = loadedKb(folder({ 'key-not-saved.md': source }));
+    expect(kb.entries[0]!.verifiedAgainst).toEqual({ sillytavern: '1.18.0', openrouter_docs: '2026-08' });
+  });
+
+  it('asks for quotes when the SillyTavern version is written as a bare number', () => {
+    // YAML reads 1.18 as the number 1.18, which cannot be compared as a version.
+    const result = problemsOfFile(
+      'key-not-saved.md',
+      withLine(/^ {2}sillytavern: .*$/m, '  sillytavern: 1.18'),
+    );
+    expect(result.problems).toEqual([
+      expect.stringMatching(/verified_against\.sillytavern: must be text in quotes, e.g. '1\.18\.0'/),
+    ]);
+  });
+
+  it('refuses an unknown source under verified_against', () => {
+    // A misspelt "silytavern" would otherwise never be compared.
+    const result = problemsOfFile(
+      'key-not-saved.md',
+      withLine(/^ {2}sillytavern: .*$/m, "  silytavern: '1.18.0'"),
+    );
+    expect(result.loaded).toBe(false);
+    expect(result.problems.join('\n')).toContain('silytavern');
   });
 
   it('reports a file without frontmatter', () => {

@@ -27,6 +27,7 @@ function entry(overrides: Partial<Entry> = {}): Entry {
       { title: 'FAQ', url: 'https://docs.example.org/faq' },
     ],
     lastVerified: '2026-01-15',
+    verifiedAgainst: { sillytavern: '1.18.0' },
     enabled: true,
     answer: 'Paste the key and click **Connect**.',
     sections: { why: 'The key is stored only on Connect.', fix: '1. Paste.\n2. Connect.' },
