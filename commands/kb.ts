@@ -3,7 +3,9 @@
 import path from 'node:path';
 import { InteractionContextType, SlashCommandBuilder, TimestampStyles, time } from 'discord.js';
 import { type Command, MODERATOR_PERMISSION, privately } from '../src/discord/commands.ts';
+import type { KnowledgeBase } from '../src/knowledge/entry.ts';
 import type { KnowledgeStatus } from '../src/knowledge/live.ts';
+import { describeStale, staleEntries } from '../src/knowledge/staleness.ts';
 import { withoutQuotes } from '../src/pipeline/pipeline.ts';
 import { renderAnswer } from '../src/pipeline/render.ts';
 import { fitLines } from '../src/report.ts';
@@ -18,7 +20,7 @@ const shorten = (text: string, max: number) => (text.length > max ? `${text.slic
 /** Inline code that cannot be broken out of by backticks in user text. */
 const code = (text: string) => `\`${text.replace(/`/g, 'ˋ')}\``;
 
-function statusLines(status: KnowledgeStatus): string[] {
+function statusLines(status: KnowledgeStatus, kb: KnowledgeBase, now: Date): string[] {
   const lines = [
     `Entries in service: ${status.entries}, loaded ${when(status.loadedAt)}`,
     `Folder: ${code(status.dir)}, ${status.watching ? 'watched: edits are picked up within seconds' : 'not watched: use /kb reload after edits'}`,
@@ -32,6 +34,8 @@ function statusLines(status: KnowledgeStatus): string[] {
       ...last.problems.map((problem) => `- ${problem}`),
     );
   }
+  // Last, so a long list is what gets cut to fit the message.
+  lines.push(...describeStale(staleEntries(kb.entries, { now, seenVersions: kb.seenVersions })));
   return lines;
 }
 
@@ -60,7 +64,9 @@ export default {
     )
     .addSubcommand((sub) => sub.setName('reload').setDescription('Reload the knowledge folder now'))
     .addSubcommand((sub) =>
-      sub.setName('status').setDescription('Entries loaded, last reload and files that failed validation'),
+      sub
+        .setName('status')
+        .setDescription('Entries loaded, last reload, files that failed validation and entries to re-verify'),
     ),
 
   async execute(interaction, { knowledge }) {
@@ -131,7 +137,11 @@ export default {
         return interaction.reply(privately(fitLines(lines, LIMIT)));
       }
       case 'status':
-        return interaction.reply(privately(fitLines(statusLines(knowledge.status()), LIMIT)));
+        return interaction.reply(
+          privately(
+            fitLines(statusLines(knowledge.status(), kb, new Date()), LIMIT, ' (npm run kb:stale lists all)'),
+          ),
+        );
       default:
         return interaction.reply(privately('Unknown subcommand.'));
     }

@@ -85,5 +85,7 @@ export interface KnowledgeBase {
   byId: Map<string, Entry>;
   footer: string;
   handover: string;
+  /** SillyTavern versions people in the channel run (`_versions.md`), for `kb:stale` and `/kb status`. */
+  seenVersions: string[];
   loadedAt: Date;
 }

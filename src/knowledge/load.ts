@@ -6,6 +6,7 @@ import { parseDocument, type YAMLError } from 'yaml';
 import { renderAnswer, renderFollowUp, renderHandover } from '../pipeline/render.ts';
 import { type Entry, frontmatterSchema, type KnowledgeBase } from './entry.ts';
 import { securityCautionProblems } from './security-caution.ts';
+import { parseSeenVersions } from './staleness.ts';
 
 export const DEFAULT_FOOTER = '-# This is an automated response. Use !mute to stop the bot from responding.';
 export const DEFAULT_HANDOVER =
@@ -132,6 +133,19 @@ function readSetting(dir: string, file: string, fallback: string, problems: stri
   return text || fallback;
 }
 
+/** `_versions.md` is optional: without it no entry is stale because of its SillyTavern version. */
+function readSeenVersions(dir: string, problems: string[]): string[] {
+  let text: string;
+  try {
+    text = readFileSync(path.join(dir, '_versions.md'), 'utf8');
+  } catch {
+    return [];
+  }
+  const parsed = parseSeenVersions(text);
+  problems.push(...parsed.problems);
+  return parsed.versions;
+}
+
 /** Problems with the rendered length of every reply an entry can produce. */
 function lengthProblems(entry: Entry, footer: string, handover: string): string[] {
   const full = { vars: { asker: 'x'.repeat(32) }, fit: false };
@@ -162,6 +176,7 @@ export function loadKnowledge(dir: string): LoadResult {
   const problems: string[] = [];
   const footer = readSetting(dir, '_footer.md', DEFAULT_FOOTER, problems);
   const handover = readSetting(dir, '_handover.md', DEFAULT_HANDOVER, problems);
+  const seenVersions = readSeenVersions(dir, problems);
   const all: Entry[] = [];
   for (const name of names.sort()) {
     const file = path.join(dir, name);
@@ -188,6 +203,7 @@ export function loadKnowledge(dir: string): LoadResult {
     byId: new Map(entries.map((e) => [e.id, e])),
     footer,
     handover,
+    seenVersions,
     loadedAt: new Date(),
   };
   return { kb, problems, files: names.length };

@@ -222,7 +222,7 @@ describe('/kb status after a broken edit', () => {
       const status = await h.slash('kb', { sub: 'status', user: MOD_ID, permissions: MODERATOR });
       expect(status.content).toContain(`Entries in service: ${count}`);
       expect(status.content).toContain('FAILED');
-      expect(status.content).toContain(`- ${ENTRY}.md: YAML:`);
+      expect(status.content).toMatch(new RegExp(`^- ${ENTRY}\\.md: line \\d+: YAML: `, 'm'));
     } finally {
       await h.close();
     }

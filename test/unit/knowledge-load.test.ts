@@ -264,6 +264,21 @@ describe('loadKnowledge on fixture folders', () => {
     expect(kb.entries.map((e) => e.id)).toEqual(['key-not-saved']);
   });
 
+  it('reads the SillyTavern versions in use from _versions.md', () => {
+    // kb:stale and /kb status compare each entry's verified version with these.
+    const kb = loadedKb(
+      folder({ 'key-not-saved.md': VALID, '_versions.md': '# In the channel\n- 1.18.0\n- 1.17.0\n' }),
+    );
+    expect(kb.seenVersions).toEqual(['1.18.0', '1.17.0']);
+  });
+
+  it('reports a _versions.md list item that is not a version', () => {
+    // "1.18" would silently never match a verified version.
+    const result = loadKnowledge(folder({ 'key-not-saved.md': VALID, '_versions.md': '- 1.18\n' }));
+    expect(result.kb).toBeUndefined();
+    expect(result.problems).toEqual(['_versions.md: line 1: "1.18" is not a version like 1.18.0']);
+  });
+
   it('does not serve entries with enabled: false', () => {
     // A moderator can switch an answer off without deleting the file.
     const kb = loadedKb(
