@@ -61,12 +61,32 @@ export function features(tokens: string[]): string[] {
   return out;
 }
 
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
+
 /**
- * A whole-word, punctuation-insensitive matcher for a phrase, to run on normalized text.
- * A negated mention ("I'm not using BYOK", "no rate limit") does not count.
+ * A matcher for a keyword, to run on normalized text. Words match whole words, in order. Between
+ * two words the message may have any spaces and punctuation, but every punctuation character the
+ * keyword has there must be present ("unexpected token <" needs the "<", "middle-out" the dash);
+ * spaces around punctuation do not matter. A negated mention ("I'm not using BYOK") does not count.
  */
 export function phraseMatcher(phrase: string): RegExp {
-  const words = normalize(phrase).match(/[a-z0-9]+/g) ?? ['(?!)'];
+  // ['lead', word, gap, word, ..., 'trail']: words at odd positions, the text between them at even.
+  const parts = normalize(phrase).split(/([a-z0-9]+)/);
+  if (parts.length < 3) return /(?!)/;
+  const symbols = (gap: string) => [...gap.replace(/\s+/g, '')].map(escapeRegExp);
+  const between = (gap: string) => {
+    const required = symbols(gap);
+    return required.length ? `[^a-z0-9]*${required.join('[^a-z0-9]*')}[^a-z0-9]*` : '[^a-z0-9]+';
+  };
+  let words = '';
+  for (let i = 1; i < parts.length - 1; i += 2) {
+    words += parts[i];
+    if (i + 2 < parts.length - 1) words += between(parts[i + 1] ?? '');
+  }
+  const lead = symbols(parts[0] ?? '');
+  const trail = symbols(parts.at(-1) ?? '');
+  const start = lead.length ? `${lead.join('[^a-z0-9]*')}[^a-z0-9]*` : '(?:^|[^a-z0-9])';
+  const end = trail.length ? `[^a-z0-9]*${trail.join('[^a-z0-9]*')}` : '(?:$|[^a-z0-9])';
   const negation = "(?<!(?:\\bnot|\\bno|\\bnever|\\bwithout|n't)[^a-z0-9]+)";
-  return new RegExp(`(?:^|[^a-z0-9])${negation}${words.join('[^a-z0-9]+')}(?:$|[^a-z0-9])`);
+  return new RegExp(lead.length ? `${negation}${start}${words}${end}` : `${start}${negation}${words}${end}`);
 }

@@ -64,4 +64,40 @@ describe('phraseMatcher', () => {
     // The keyword "401" does not fire on "14012".
     expect(phraseMatcher('401').test('order 14012')).toBe(false);
   });
+
+  it('requires the punctuation written in the keyword', () => {
+    // "unexpected token <" is the HTML-instead-of-JSON error, not any unexpected token.
+    const matcher = phraseMatcher('unexpected token <');
+    expect(
+      matcher.test(normalize('SyntaxError: Unexpected token \'<\', "<!DOCTYPE "... is not valid JSON')),
+    ).toBe(true);
+    expect(matcher.test(normalize('SyntaxError: Unexpected token d in JSON at position 0'))).toBe(false);
+  });
+
+  it('ignores spaces around the punctuation of a keyword', () => {
+    // "listen: true" matches "listen:true" and "listen : true" alike.
+    const matcher = phraseMatcher('listen: true');
+    expect(matcher.test(normalize('set listen:true in config.yaml'))).toBe(true);
+    expect(matcher.test(normalize('set listen : true'))).toBe(true);
+    expect(matcher.test(normalize('listen true'))).toBe(false);
+  });
+
+  it('keeps a dash or underscore of a keyword as written', () => {
+    // "context_length_exceeded" is an error code; the plain words are not the code.
+    expect(phraseMatcher('middle-out').test(normalize('turn on Middle-Out'))).toBe(true);
+    expect(phraseMatcher('middle-out').test(normalize('the middle out part'))).toBe(false);
+    expect(phraseMatcher('context_length_exceeded').test(normalize('"code":"context_length_exceeded"'))).toBe(
+      true,
+    );
+    expect(phraseMatcher('context_length_exceeded').test(normalize('context length exceeded'))).toBe(false);
+  });
+
+  it('matches a keyword that starts with punctuation only where that punctuation is', () => {
+    expect(phraseMatcher('<think>').test(normalize('raw <think> tags in the reply'))).toBe(true);
+    expect(phraseMatcher('<think>').test(normalize('i think so'))).toBe(false);
+  });
+
+  it('still ignores a negated mention of a keyword with punctuation', () => {
+    expect(phraseMatcher('middle-out').test(normalize('it fails without middle-out'))).toBe(false);
+  });
 });
