@@ -7,14 +7,15 @@ const WEAKENING_ADVICE: { name: string; pattern: RegExp }[] = [
   { name: 'allowKeysExposure', pattern: /allowKeysExposure/i },
   {
     name: 'whitelistMode: false',
-    pattern: /whitelistMode\W{0,3}(?:to\s+)?(?:false|off)|(?:disable|turn off|switch off)\W+whitelistMode/i,
+    pattern: /whitelistMode\W{0,3}(?:to\W+)?(?:false|off)|(?:disable|turn off|switch off)\W+whitelistMode/i,
   },
   { name: 'disableCsrf', pattern: /disableCsrf/i },
   { name: 'Basic Auth', pattern: /basicAuthMode|basic[ -]?auth/i },
   // "use a VPN, not port forwarding" advises against it.
   {
     name: 'port forwarding',
-    pattern: /(?<!\b(?:not|avoid|no|instead of|than|against)\s+(?:router\s+)?)port[ -]?forward/i,
+    pattern:
+      /(?<!\b(?:not|avoid|no|never|without|don't|do not|instead of|than|against)\s+(?:router\s+)?)port[ -]?forward/i,
   },
 ];
 

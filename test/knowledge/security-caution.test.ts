@@ -62,8 +62,17 @@ describe('the security caution rule of kb:check', () => {
     ]);
   });
 
-  it('does not count advice against port forwarding as advice to do it', () => {
-    expect(problemsOfFix('Use Tailscale or another VPN, not router port forwarding.')).toEqual([]);
+  it.each([
+    'Use Tailscale or another VPN, not router port forwarding.',
+    "Don't port forward 8000; use a tunnel.",
+  ])('does not count advice against port forwarding as advice to do it: "%s"', (paragraph) => {
+    expect(problemsOfFix(paragraph)).toEqual([]);
+  });
+
+  it('recognises whitelistMode set to false in other wordings', () => {
+    expect(problemsOfFix('Set `whitelistMode` to `false` and restart.')).toHaveLength(1);
+    expect(problemsOfFix('Turn off `whitelistMode` and restart.')).toHaveLength(1);
+    expect(problemsOfFix('Keep `whitelistMode: true` and add your IP.')).toEqual([]);
   });
 
   it('checks the answer as well as the follow-up sections', () => {
