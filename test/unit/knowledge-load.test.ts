@@ -334,6 +334,12 @@ describe('the real knowledge folder', () => {
     for (const entry of entries) expect(entry.examples.length, entry.id).toBeGreaterThanOrEqual(8);
   });
 
+  it("links OpenRouter's API reference by its current /docs/api_reference/ paths, not the redirects", () => {
+    // The old /docs/api/reference/ pages only work through redirects that may go away.
+    const links = entries.flatMap((entry) => entry.links.map((link) => `${entry.id}: ${link.url}`));
+    expect(links.filter((link) => link.includes('openrouter.ai/docs/api/reference/'))).toEqual([]);
+  });
+
   it('gives every entry at least one link', () => {
     // Every answer cites the docs it is based on.
     for (const entry of entries) expect(entry.links.length, entry.id).toBeGreaterThanOrEqual(1);
