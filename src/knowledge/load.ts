@@ -44,7 +44,7 @@ const QUOTE_HINT =
 /** Hints for the YAML mistakes moderators actually make, by the `yaml` package's error code. */
 const YAML_HINTS: Partial<Record<YAMLError['code'], string>> = {
   BLOCK_AS_IMPLICIT_KEY: QUOTE_HINT,
-  BAD_SCALAR_START: 'quote this value: it starts with a character YAML reserves (@ ` % | > ! & *).',
+  BAD_SCALAR_START: 'quote this value: it starts with a character YAML reserves, such as @ or `.',
   MISSING_CHAR: 'a quoted value must end with the quote it started with.',
   BAD_INDENT: "quote this value if it starts with [ or {, otherwise indent list items as '  - text'.",
   UNEXPECTED_TOKEN:
