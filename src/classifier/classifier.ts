@@ -4,7 +4,7 @@
 // best entry is probable enough, clearly ahead of the runner-up, and the message reads as a request
 // for help. Thresholds are chosen by cross-validation grouped by source (`npm run eval -- --cv 5`).
 import type { Entry } from '../knowledge/entry.ts';
-import { createEvidenceMatcher, featurize } from './features.ts';
+import { createEvidenceMatcher, type FeatureWeights, featurize } from './features.ts';
 import { type HelpSignals, readHelpRequest } from './help-gate.ts';
 import { type TrainingExample, type TrainingOptions, trainLinearModel } from './linear-model.ts';
 
@@ -62,6 +62,9 @@ export interface ClassifierOptions {
   /** Labeled real messages beyond the knowledge files: the corpus and taught examples. */
   training?: LabeledText[];
   trainingOptions?: TrainingOptions;
+  featureWeights?: FeatureWeights;
+  /** How much a corpus or taught message counts next to a knowledge-file example. */
+  trainingWeight?: number;
 }
 
 /**
@@ -94,21 +97,25 @@ export function buildClassifier(entries: Entry[], options: ClassifierOptions = {
   const evidence = createEvidenceMatcher(entries);
 
   const examples: TrainingExample[] = [];
-  for (const { text, intent, notIntent } of [...knowledgeExamples(entries), ...(options.training ?? [])]) {
-    const { features } = featurize(text, evidence);
-    if (intent !== undefined) {
-      // A corpus message about a topic without an (enabled) entry is one the bot must not answer.
-      examples.push({ features, label: classIndex.get(intent) ?? noneClass });
-    } else if (notIntent !== undefined && classIndex.has(notIntent)) {
-      examples.push({ features, notLabel: classIndex.get(notIntent) });
+  const add = (labeled: LabeledText[], weight: number) => {
+    for (const { text, intent, notIntent } of labeled) {
+      const { features } = featurize(text, evidence, options.featureWeights);
+      if (intent !== undefined) {
+        // A corpus message about a topic without an (enabled) entry is one the bot must not answer.
+        examples.push({ features, label: classIndex.get(intent) ?? noneClass, weight });
+      } else if (notIntent !== undefined && classIndex.has(notIntent)) {
+        examples.push({ features, notLabel: classIndex.get(notIntent), weight });
+      }
     }
-  }
+  };
+  add(knowledgeExamples(entries), 1);
+  add(options.training ?? [], options.trainingWeight ?? 1);
   const model = trainLinearModel(classes, noneClass, examples, options.trainingOptions);
 
   /** Every entry's probability, before any threshold: what cross-validation tunes the rule on. */
   function score(text: string): Scored {
     const helpRequest = readHelpRequest(text);
-    const { features, evidence: hits } = featurize(text, evidence);
+    const { features, evidence: hits } = featurize(text, evidence, options.featureWeights);
     const probabilities = model.probabilities(features);
     const candidates: Candidate[] = [];
     for (let c = 0; c < noneClass; c++) {

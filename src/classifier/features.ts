@@ -81,12 +81,45 @@ export interface Featurized {
   evidence: Map<string, string[]>;
 }
 
+export interface FeatureWeights {
+  words: number;
+  chars: number;
+  style: number;
+}
+
+export const DEFAULT_FEATURE_WEIGHTS: FeatureWeights = { words: 1, chars: 0.6, style: 0.5 };
+
+/**
+ * How a message is written, whatever its topic: the marks of a pull request, a bug report for
+ * developers, a feature request, advice to someone else, or a short question of one's own.
+ */
+export function styleFeatures(text: string, normalized: string): string[] {
+  const out: string[] = [];
+  const length = normalized.length;
+  out.push(length < 60 ? 'len:short' : length < 200 ? 'len:medium' : length < 600 ? 'len:long' : 'len:very-long');
+  if (text.includes('?')) out.push('question-mark');
+  if (/```|`[^`\n]+`/.test(text)) out.push('code');
+  if (/^#{1,4} |\n#{1,4} /.test(text)) out.push('markdown-heading');
+  if (/^\s*(?:fix|feat|chore|docs|refactor|perf|test)(?:\([^)]*\))?!?:/i.test(text)) out.push('commit-title');
+  if (/\b(?:i|i'm|im|my|me)\b/.test(normalized)) out.push('first-person');
+  if (/\b(?:you|your|you're|u)\b/.test(normalized)) out.push('second-person');
+  if (/\b(?:we|our|us)\b/.test(normalized)) out.push('first-person-plural');
+  if (/https?:\/\//.test(normalized)) out.push('link');
+  if (text.split('\n').length > 6) out.push('many-lines');
+  return out;
+}
+
 /** Words weigh most; char n-grams back them up; an entry's keyword or pattern is one feature each. */
-export function featurize(text: string, evidence: EvidenceMatcher): Featurized {
+export function featurize(
+  text: string,
+  evidence: EvidenceMatcher,
+  weights: FeatureWeights = DEFAULT_FEATURE_WEIGHTS,
+): Featurized {
   const normalized = normalize(text);
   const features: SparseFeatures = new Map();
-  addGroup(features, wordFeatures(tokenize(normalized)), 'w:', 1);
-  addGroup(features, charNgrams(normalized), 'c:', 0.6);
+  addGroup(features, wordFeatures(tokenize(normalized)), 'w:', weights.words);
+  addGroup(features, charNgrams(normalized), 'c:', weights.chars);
+  if (weights.style > 0) addGroup(features, styleFeatures(text, normalized), 's:', weights.style);
   const hits = evidence.evidenceIn(normalized);
   for (const [id, what] of hits) {
     if (what.some((w) => w.startsWith('keyword'))) features.set(`k:${id}`, 1);

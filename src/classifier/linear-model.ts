@@ -20,6 +20,8 @@ export interface TrainingOptions {
   /** L2 penalty per update, scaled by the learning rate. */
   l2?: number;
   seed?: number;
+  /** A feature seen in more classes than this keeps a weight for `none` only. */
+  crowdedClasses?: number;
 }
 
 export interface LinearModel {
@@ -28,7 +30,12 @@ export interface LinearModel {
   probabilities(features: SparseFeatures): Float64Array;
 }
 
-const DEFAULTS: Required<TrainingOptions> = { epochs: 10, learningRate: 0.5, l2: 1e-5, seed: 7 };
+const DEFAULTS: Required<Omit<TrainingOptions, 'crowdedClasses'>> = {
+  epochs: 10,
+  learningRate: 0.5,
+  l2: 1e-5,
+  seed: 7,
+};
 
 /** mulberry32: a small seeded PRNG, so training order (and the model) is the same every run. */
 function seededRandom(seed: number): () => number {
@@ -88,7 +95,7 @@ export function trainLinearModel(
   });
 
   // Which classes each feature may weigh in on.
-  const crowded = Math.max(24, Math.ceil(classCount / 8));
+  const crowded = options.crowdedClasses ?? Math.max(24, Math.ceil(classCount / 8));
   const biasId = featureIds.get('bias');
   const postingClasses: Int32Array[] = supportSets.map((set, id) =>
     id === biasId

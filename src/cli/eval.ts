@@ -48,6 +48,16 @@ try {
   process.exit(1);
 }
 
+// A label without an entry in this knowledge folder is a message this bot must stay silent on.
+const unknown = new Set<string>();
+for (const c of cases)
+  for (const turn of c.turns)
+    if (turn.intent !== NONE && !state.kb.byId.has(turn.intent)) {
+      unknown.add(turn.intent);
+      turn.intent = NONE;
+    }
+if (unknown.size) console.log(`labels without an entry here, counted as none: ${[...unknown].sort().join(', ')}`);
+
 let judge: ReturnType<typeof judgeFromConfig>;
 if (llm) {
   if (!config.ok) {
