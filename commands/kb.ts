@@ -113,14 +113,14 @@ export default {
           decided
             ? `Would answer with ${code(decided.id)}: ${decided.title} (confidence ${score(result.confidence)})`
             : 'Would stay silent.',
-          `Rule that decided: ${result.rule} (threshold ${classifier.settings.threshold}, margin ${classifier.settings.margin})`,
+          `Rule that decided: ${result.rule} (threshold ${classifier.settings.threshold}, margin ${classifier.settings.margin}; needs no answer: ${score(result.noneScore)})`,
           `Help request: ${result.helpRequest.verdict} (${result.helpRequest.reason})`,
           result.candidates.length
             ? 'Top candidates:'
             : 'No candidates: no entry shares words with this text.',
           ...result.candidates.map(
             (c, i) =>
-              `${i + 1}. ${code(c.intent)} score ${score(c.score)} (nearest example ${score(c.nearest)}, whole entry ${score(c.centroid)}, negative ${score(c.negative)})${c.evidence.length ? `; ${c.evidence.join(', ')}` : ''}`,
+              `${i + 1}. ${code(c.intent)} probability ${score(c.score)}${c.evidence.length ? `; ${c.evidence.join(', ')}` : ''}`,
           ),
           '-# Only the classifier: mutes, pauses, follow-ups, cooldowns and the optional LLM judge are not applied here.',
         ];

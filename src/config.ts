@@ -32,6 +32,7 @@ export const configSchema = z.object({
   STAFF_ROLES: list.default([]),
   DATABASE_PATH: z.string().trim().min(1).default('data/bot.sqlite'),
   KNOWLEDGE_DIR: z.string().trim().min(1).default('knowledge'),
+  TRAINING_CORPUS: z.string().trim().min(1).default('eval/train.jsonl'),
   FOLLOWUP_WINDOW_MINUTES: positiveInt(10),
   USER_COOLDOWN_SECONDS: z.coerce.number().int().min(0).default(30),
   CHANNEL_MAX_ANSWERS_PER_MINUTE: positiveInt(6),

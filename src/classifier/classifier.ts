@@ -1,30 +1,39 @@
-// The local classifier: TF-IDF over stemmed words and word pairs, scored against each entry's
-// examples (nearest example) and against the entry as a whole (centroid), plus strong evidence
-// from the entry's keywords and patterns. Deterministic, no network, built once per knowledge set.
+// The local classifier: a softmax model learned from the knowledge files' examples and negative
+// examples, the training corpus of real messages (eval/train.jsonl) and moderators' taught examples,
+// with an explicit `none` class for everything the bot must not answer. It answers only when the
+// best entry is probable enough, clearly ahead of the runner-up, and the message reads as a request
+// for help. Thresholds are chosen by cross-validation grouped by source (`npm run eval -- --cv 5`).
 import type { Entry } from '../knowledge/entry.ts';
+import { createEvidenceMatcher, type FeatureWeights, featurize } from './features.ts';
 import { type HelpSignals, readHelpRequest } from './help-gate.ts';
-import { features, normalize, phraseMatcher, tokenize } from './text.ts';
+import { type TrainingExample, type TrainingOptions, trainLinearModel } from './linear-model.ts';
+
+export const NONE = 'none';
 
 export interface ClassifierSettings {
-  /** Least score that may be answered. */
+  /** Least probability of the best entry for a message that reads as a request for help. */
   threshold: number;
-  /** Least lead of the best candidate over the runner-up. */
+  /** Least probability for a bare statement (no question, problem or error). */
+  unclearThreshold: number;
+  /** Least lead of the best entry's probability over the runner-up's. */
   margin: number;
+  /** Below this the gray-zone judge is not asked either: nothing plausible to choose from. */
+  grayZoneFloor: number;
 }
 
-export const DEFAULT_SETTINGS: ClassifierSettings = { threshold: 0.12, margin: 0.02 };
+/** Chosen by `npm run eval -- --cv 5` on the training corpus (see docs/classifier.md). */
+export const DEFAULT_SETTINGS: ClassifierSettings = {
+  threshold: 0.5,
+  unclearThreshold: 0.7,
+  margin: 0.2,
+  grayZoneFloor: 0.25,
+};
 
 export interface Candidate {
   intent: string;
-  /** Combined score, 0..1: the confidence the decision uses. */
+  /** The model's probability for this entry, 0..1: the confidence the decision uses. */
   score: number;
-  /** Cosine similarity to the nearest example. */
-  nearest: number;
-  /** Cosine similarity to the entry as a whole. */
-  centroid: number;
-  /** Cosine similarity to the nearest negative example of this entry. */
-  negative: number;
-  /** Keywords and patterns that matched. */
+  /** Keywords and patterns of this entry that matched. */
   evidence: string[];
 }
 
@@ -32,13 +41,15 @@ export type DecisionRule =
   | 'answer'
   | 'silent: not a help request'
   | 'silent: no candidate'
+  | 'silent: reads like messages that need no answer'
   | 'silent: low confidence'
-  | 'silent: too close to the runner-up'
-  | 'silent: closer to a negative example';
+  | 'silent: too close to the runner-up';
 
 export interface Classification {
-  /** Best first, at most five. */
+  /** Best first, at most five entries (never `none`). */
   candidates: Candidate[];
+  /** The probability that the message needs no answer. */
+  noneScore: number;
   helpRequest: HelpSignals;
   rule: DecisionRule;
   /** Set when rule is 'answer'. */
@@ -46,230 +57,109 @@ export interface Classification {
   confidence: number;
 }
 
-type Vector = Map<number, number>;
-
-interface KeywordMatcher {
-  entryIndex: number;
-  keyword: string;
-  matcher: RegExp;
+export interface ClassifierOptions {
+  settings?: ClassifierSettings;
+  /** Labeled real messages beyond the knowledge files: the corpus and taught examples. */
+  training?: LabeledText[];
+  trainingOptions?: TrainingOptions;
+  featureWeights?: FeatureWeights;
+  /** How much a corpus or taught message counts next to a knowledge-file example. */
+  trainingWeight?: number;
 }
 
-// Weights chosen by measurement with `npm run eval` (see README, "How it decides"). The centroid
-// ranks real, long messages better than the nearest example; keywords and patterns add evidence.
-const NEAREST_WEIGHT = 0.2;
-const KEYWORD_BONUS = 0.15;
-const EXTRA_KEYWORD_BONUS = 0.025;
-const PATTERN_BONUS = 0.075;
-const MAX_BONUS = 0.225;
-/** Least similarity to the entry as a whole, unless a keyword or pattern matched. */
-const TOPIC_FLOOR = 0.08;
-/** The best candidate must score at least this many times the runner-up. */
-const LEAD_RATIO = 1.5;
-/** Extra score needed when the message does not read clearly as a request for help. */
-const UNCLEAR_EXTRA = 0.15;
+/**
+ * A labeled message: an entry id, or `none` for a message the bot must not answer. `notIntent`
+ * says only which entry it is not (an entry's negative examples are often another entry's questions).
+ */
+export interface LabeledText {
+  text: string;
+  intent?: string;
+  notIntent?: string;
+}
 
-export function buildClassifier(entries: Entry[], settings: ClassifierSettings = DEFAULT_SETTINGS) {
-  const termIds = new Map<string, number>();
-  const documentFrequency: number[] = [];
-  const termId = (term: string) => {
-    let id = termIds.get(term);
-    if (id === undefined) {
-      id = termIds.size;
-      termIds.set(term, id);
-      documentFrequency.push(0);
-    }
-    return id;
-  };
+/** The knowledge files' own labeled texts: examples and keywords for the entry, negatives "not this one". */
+export function knowledgeExamples(entries: Entry[]): LabeledText[] {
+  return entries.flatMap((entry) => [
+    ...[entry.title, ...entry.examples, ...entry.keywords].map((text) => ({ text, intent: entry.id })),
+    // Thanks, fix reports and feature requests need no answer from anyone; other negatives are
+    // often some other entry's question, so they only say "not this entry".
+    ...entry.negativeExamples.map((text) =>
+      readHelpRequest(text).verdict === 'no' ? { text, intent: NONE } : { text, notIntent: entry.id },
+    ),
+  ]);
+}
 
-  // Pass 1: document frequencies over every example (positive and negative) of every entry.
-  const positives: { entryIndex: number; terms: string[] }[] = [];
-  const negatives: { entryIndex: number; terms: string[] }[] = [];
-  entries.forEach((entry, entryIndex) => {
-    const texts = [...entry.examples, entry.title, ...entry.keywords];
-    for (const text of texts) positives.push({ entryIndex, terms: features(tokenize(normalize(text))) });
-    for (const text of entry.negativeExamples)
-      negatives.push({ entryIndex, terms: features(tokenize(normalize(text))) });
-  });
-  const allDocs = [...positives, ...negatives];
-  for (const doc of allDocs) for (const term of new Set(doc.terms)) documentFrequency[termId(term)]! += 1;
-  // Class frequency: in how many entries' examples a term occurs. A word every entry uses
-  // ("openrouter", "key") says little about which entry applies, however rare it is overall.
-  const entriesWithTerm = documentFrequency.map(() => new Set<number>());
-  for (const doc of positives)
-    for (const term of doc.terms) entriesWithTerm[termId(term)]!.add(doc.entryIndex);
-  const entryCount = Math.max(entries.length, 2);
-  const idf = documentFrequency.map((df, id) => {
-    const specificity =
-      Math.log(1 + entryCount / Math.max(1, entriesWithTerm[id]!.size)) / Math.log(1 + entryCount);
-    return Math.log(1 + allDocs.length / df) * specificity;
-  });
+export function buildClassifier(entries: Entry[], options: ClassifierOptions = {}) {
+  const settings = options.settings ?? DEFAULT_SETTINGS;
+  const classes = [...entries.map((e) => e.id), NONE];
+  const noneClass = classes.length - 1;
+  const classIndex = new Map(classes.map((id, index) => [id, index]));
+  const evidence = createEvidenceMatcher(entries);
 
-  const vectorize = (terms: string[], known: boolean): Vector => {
-    const counts = new Map<number, number>();
-    for (const term of terms) {
-      const id = known ? termIds.get(term) : termId(term);
-      if (id === undefined) continue;
-      counts.set(id, (counts.get(id) ?? 0) + 1);
-    }
-    const vector: Vector = new Map();
-    let norm = 0;
-    for (const [id, count] of counts) {
-      const weight = (1 + Math.log(count)) * (idf[id] ?? 0);
-      vector.set(id, weight);
-      norm += weight * weight;
-    }
-    norm = Math.sqrt(norm) || 1;
-    for (const [id, weight] of vector) vector.set(id, weight / norm);
-    return vector;
-  };
-
-  // Inverted indexes: term -> (document, weight), so a message only touches documents it shares terms with.
-  const buildIndex = (docs: { entryIndex: number; terms: string[] }[]) => {
-    const postings = new Map<number, { doc: number; weight: number }[]>();
-    docs.forEach((doc, docIndex) => {
-      for (const [id, weight] of vectorize(doc.terms, true)) {
-        const list = postings.get(id) ?? [];
-        if (list.length === 0) postings.set(id, list);
-        list.push({ doc: docIndex, weight });
-      }
-    });
-    return postings;
-  };
-  const positiveIndex = buildIndex(positives);
-  const negativeIndex = buildIndex(negatives);
-
-  // Each entry as a whole: the normalised sum of its examples' vectors, indexed by term too.
-  const centroids: Vector[] = entries.map(() => new Map());
-  for (const doc of positives) {
-    const sum = centroids[doc.entryIndex]!;
-    for (const [id, weight] of vectorize(doc.terms, true)) sum.set(id, (sum.get(id) ?? 0) + weight);
-  }
-  const centroidIndex = new Map<number, { entryIndex: number; weight: number }[]>();
-  centroids.forEach((sum, entryIndex) => {
-    const norm = Math.sqrt([...sum.values()].reduce((acc, w) => acc + w * w, 0)) || 1;
-    for (const [id, weight] of sum) {
-      const list = centroidIndex.get(id) ?? [];
-      if (list.length === 0) centroidIndex.set(id, list);
-      list.push({ entryIndex, weight: weight / norm });
-    }
-  });
-
-  // Keywords indexed by their rarest-looking (longest) word: a message only tests the keywords whose
-  // word it contains, so a large knowledge base does not run every regex on every message.
-  const keywordsByWord = new Map<string, KeywordMatcher[]>();
-  entries.forEach((entry, entryIndex) => {
-    for (const keyword of entry.keywords) {
-      const words = normalize(keyword).match(/[a-z0-9]+/g) ?? [];
-      const key = words.reduce((a, b) => (b.length > a.length ? b : a), '');
-      if (!key) continue;
-      const list = keywordsByWord.get(key) ?? [];
-      if (list.length === 0) keywordsByWord.set(key, list);
-      list.push({ entryIndex, keyword, matcher: phraseMatcher(keyword) });
-    }
-  });
-  const keywordHitsIn = (normalized: string): Map<number, string[]> => {
-    const hits = new Map<number, string[]>();
-    for (const word of new Set(normalized.match(/[a-z0-9]+/g) ?? [])) {
-      for (const { entryIndex, keyword, matcher } of keywordsByWord.get(word) ?? []) {
-        if (!matcher.test(normalized)) continue;
-        const list = hits.get(entryIndex) ?? [];
-        if (list.length === 0) hits.set(entryIndex, list);
-        list.push(`keyword "${keyword}"`);
+  const examples: TrainingExample[] = [];
+  const add = (labeled: LabeledText[], weight: number) => {
+    for (const { text, intent, notIntent } of labeled) {
+      const { features } = featurize(text, evidence, options.featureWeights);
+      if (intent !== undefined) {
+        // A corpus message about a topic without an (enabled) entry is one the bot must not answer.
+        examples.push({ features, label: classIndex.get(intent) ?? noneClass, weight });
+      } else if (notIntent !== undefined && classIndex.has(notIntent)) {
+        examples.push({ features, notLabel: classIndex.get(notIntent), weight });
       }
     }
-    return hits;
   };
+  add(knowledgeExamples(entries), 1);
+  add(options.training ?? [], options.trainingWeight ?? 1);
+  const model = trainLinearModel(classes, noneClass, examples, options.trainingOptions);
 
-  /** Per entry, the cosine of the query with its nearest document (typed arrays: this is the hot path). */
-  const nearestPerEntry = (
-    query: Vector,
-    postings: Map<number, { doc: number; weight: number }[]>,
-    docs: { entryIndex: number }[],
-  ): Float64Array => {
-    const dots = new Float64Array(docs.length);
-    for (const [id, weight] of query) {
-      for (const posting of postings.get(id) ?? []) dots[posting.doc]! += weight * posting.weight;
-    }
-    const best = new Float64Array(entries.length);
-    dots.forEach((dot, doc) => {
-      const entryIndex = docs[doc]!.entryIndex;
-      if (dot > best[entryIndex]!) best[entryIndex] = dot;
-    });
-    return best;
-  };
-
-  function classify(text: string): Classification {
-    const normalized = normalize(text);
+  /** Every entry's probability, before any threshold: what cross-validation tunes the rule on. */
+  function score(text: string): Scored {
     const helpRequest = readHelpRequest(text);
-    const query = vectorize(features(tokenize(normalized)), true);
-    const nearest = nearestPerEntry(query, positiveIndex, positives);
-    const nearestNegative = nearestPerEntry(query, negativeIndex, negatives);
-
+    const { features, evidence: hits } = featurize(text, evidence, options.featureWeights);
+    const probabilities = model.probabilities(features);
     const candidates: Candidate[] = [];
-    const keywordHits = keywordHitsIn(normalized);
-    const centroidSimilarity = new Float64Array(entries.length);
-    for (const [id, weight] of query) {
-      for (const posting of centroidIndex.get(id) ?? [])
-        centroidSimilarity[posting.entryIndex]! += weight * posting.weight;
+    for (let c = 0; c < noneClass; c++) {
+      const score = probabilities[c]!;
+      if (score >= 0.01 || hits.has(classes[c]!))
+        candidates.push({ intent: classes[c]!, score: round(score), evidence: hits.get(classes[c]!) ?? [] });
     }
-    entries.forEach((entry, entryIndex) => {
-      const evidence = keywordHits.get(entryIndex) ?? [];
-      const keywordCount = evidence.length;
-      for (const pattern of entry.patterns)
-        if (pattern.test(normalized)) evidence.push(`pattern /${pattern.source}/`);
-      const patternHits = evidence.length - keywordCount;
-      const near = nearest[entryIndex]!;
-      if (near === 0 && evidence.length === 0) return;
-      const centroid = centroidSimilarity[entryIndex]!;
-      const bonus = Math.min(
-        MAX_BONUS,
-        (keywordCount ? KEYWORD_BONUS + EXTRA_KEYWORD_BONUS * (keywordCount - 1) : 0) +
-          (patternHits ? PATTERN_BONUS : 0),
-      );
-      const score = Math.min(1, NEAREST_WEIGHT * near + (1 - NEAREST_WEIGHT) * centroid + bonus);
-      candidates.push({
-        intent: entry.id,
-        score: round(score),
-        nearest: round(near),
-        centroid: round(centroid),
-        negative: round(nearestNegative[entryIndex]!),
-        evidence,
-      });
-    });
     candidates.sort((a, b) => b.score - a.score || a.intent.localeCompare(b.intent));
-    const top = candidates.slice(0, 5);
-    const best = top[0];
-    const runnerUp = top[1]?.score ?? 0;
-    const result = (rule: DecisionRule): Classification => ({
-      candidates: top,
-      helpRequest,
-      rule,
-      intent: rule === 'answer' ? best?.intent : undefined,
-      confidence: best?.score ?? 0,
-    });
-    if (!best) return result('silent: no candidate');
-    if (helpRequest.verdict === 'no') return result('silent: not a help request');
-    // A bare statement ("text appears all at once") is answered only on strong evidence.
-    const needed =
-      helpRequest.verdict === 'yes' || best.evidence.length > 0
-        ? settings.threshold
-        : settings.threshold + UNCLEAR_EXTRA;
-    if (best.score < needed) return result('silent: low confidence');
-    // A close example alone is not enough: the message must share the entry's topic as a whole
-    // ("is there a way to …" resembles many examples of many entries).
-    if (best.centroid < TOPIC_FLOOR && best.evidence.length === 0) return result('silent: low confidence');
-    if (best.score - runnerUp < settings.margin) return result('silent: too close to the runner-up');
-    if (best.score < LEAD_RATIO * runnerUp) return result('silent: too close to the runner-up');
-    // Closer to a "must not answer" example than to any real one: only an exact error string overrides.
-    const hasKeyword = best.evidence.some((e) => e.startsWith('keyword'));
-    if (best.negative > best.nearest && !hasKeyword) return result('silent: closer to a negative example');
-    return result('answer');
+    return { candidates: candidates.slice(0, 5), noneScore: round(probabilities[noneClass]!), helpRequest };
   }
 
-  return { classify, settings, entries };
+  const classify = (text: string): Classification => decide(score(text), settings);
+
+  return { classify, score, settings, entries };
 }
 
 export type Classifier = ReturnType<typeof buildClassifier>;
+
+export type Scored = Pick<Classification, 'candidates' | 'noneScore' | 'helpRequest'>;
+
+/** The decision rule: the same for live messages and for the threshold search in cross-validation. */
+export function decide(scored: Scored, settings: ClassifierSettings): Classification {
+  const { candidates, helpRequest } = scored;
+  const best = candidates[0];
+  const result = (rule: DecisionRule): Classification => ({
+    ...scored,
+    rule,
+    intent: rule === 'answer' ? best?.intent : undefined,
+    confidence: best?.score ?? 0,
+  });
+  if (!best) return result('silent: no candidate');
+  if (helpRequest.verdict === 'no') return result('silent: not a help request');
+  const needed = helpRequest.verdict === 'yes' ? settings.threshold : settings.unclearThreshold;
+  if (best.score < needed) {
+    return result(
+      scored.noneScore > best.score
+        ? 'silent: reads like messages that need no answer'
+        : 'silent: low confidence',
+    );
+  }
+  if (best.score - (candidates[1]?.score ?? 0) < settings.margin)
+    return result('silent: too close to the runner-up');
+  return result('answer');
+}
 
 function round(n: number): number {
   return Math.round(n * 1000) / 1000;

@@ -13,7 +13,7 @@ const json = process.argv.includes('--json');
 const interactive = process.stdin.isTTY && !json;
 
 const config = configOrExit();
-const { state, problems } = loadKnowledgeState(config.KNOWLEDGE_DIR);
+const { state, problems } = loadKnowledgeState(config.KNOWLEDGE_DIR, { trainingFile: config.TRAINING_CORPUS });
 if (!state) {
   console.error(
     `The knowledge folder ${config.KNOWLEDGE_DIR} has problems:\n${problems.map((p) => `  - ${p}`).join('\n')}`,

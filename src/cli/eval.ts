@@ -1,7 +1,11 @@
 // npm run eval -- FILE [--json] [--llm]: answer quality of the whole pipeline on labeled messages;
 // --llm adds the LLM judge of the gray zone (LLM_* settings) and what it costs and changes.
+// npm run eval -- --cv K [--json]: K-fold cross-validation over the training corpus, grouped by source.
+
+import type { ClassifierSettings } from '../classifier/classifier.ts';
 import { loadConfig, secretsOf } from '../config.ts';
 import { readCases } from '../eval/cases.ts';
+import { chooseSettings, crossValidate, outOfFoldScores } from '../eval/cross-validate.ts';
 import { computeMetrics, NONE, runCases } from '../eval/evaluate.ts';
 import { loadKnowledgeState } from '../knowledge/state.ts';
 import { judgeFromConfig } from '../llm/judge.ts';
@@ -16,27 +20,43 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
 const args = process.argv.slice(2);
 const json = args.includes('--json');
 const llm = args.includes('--llm');
-const file = args.find((a) => !a.startsWith('--'));
-if (!file) {
+const cvAt = args.indexOf('--cv');
+const folds = cvAt >= 0 ? Number(args[cvAt + 1]) : undefined;
+const file = args.find((a, i) => !a.startsWith('--') && i !== cvAt + 1);
+if ((folds === undefined && !file) || (folds !== undefined && !(Number.isInteger(folds) && folds >= 2))) {
   console.error(
-    'usage: npm run eval -- FILE [--json] [--llm]   (FILE: labeled JSONL, as shared/eval/dev.jsonl)',
+    'usage: npm run eval -- FILE [--json] [--llm]   (FILE: labeled JSONL, as shared/eval/dev.jsonl)\n' +
+      '       npm run eval -- --cv K [--json]          (K >= 2 folds over the training corpus)',
   );
   process.exit(2);
 }
 const config = loadConfig();
 const dir = config.ok ? config.config.KNOWLEDGE_DIR : 'knowledge';
-const { state, problems } = loadKnowledgeState(dir);
+const corpusFile = config.ok ? config.config.TRAINING_CORPUS : 'eval/train.jsonl';
+// Cross-validation trains each fold itself; a plain run uses the classifier the bot would use.
+const { state, problems } = loadKnowledgeState(dir, { trainingFile: folds ? undefined : corpusFile });
 if (!state) {
   console.error(`${dir} does not validate:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   process.exit(1);
 }
 let cases: ReturnType<typeof readCases>;
+const casesFile = folds ? corpusFile : file!;
 try {
-  cases = readCases(file);
+  cases = readCases(casesFile);
 } catch (error) {
   console.error((error as Error).message);
   process.exit(1);
 }
+
+// A label without an entry in this knowledge folder is a message this bot must stay silent on.
+const unknown = new Set<string>();
+for (const c of cases)
+  for (const turn of c.turns)
+    if (turn.intent !== NONE && !state.kb.byId.has(turn.intent)) {
+      unknown.add(turn.intent);
+      turn.intent = NONE;
+    }
+if (unknown.size) console.log(`labels without an entry here, counted as none: ${[...unknown].sort().join(', ')}`);
 
 let judge: ReturnType<typeof judgeFromConfig>;
 if (llm) {
@@ -61,7 +81,19 @@ if (llm) {
     process.exit(2);
   }
 }
-const results = await runCases(cases, state, judge?.judge);
+let results: Awaited<ReturnType<typeof runCases>>;
+if (folds) {
+  const cv = await crossValidate(state.kb, cases, folds);
+  results = cv.results;
+  // The same search on the whole corpus: the settings to ship as DEFAULT_SETTINGS.
+  const whole = chooseSettings(outOfFoldScores(state.kb, cases, folds));
+  console.log(
+    `thresholds chosen inside each fold's training folds: ${cv.foldSettings.map(describeSettings).join(' | ')}`,
+  );
+  console.log(`thresholds the same search picks on the whole corpus: ${describeSettings(whole)}\n`);
+} else {
+  results = await runCases(cases, state, judge?.judge);
+}
 const metrics = computeMetrics(results);
 let llmMetrics: { llm_calls_per_100_messages: number; llm_changed_share: number } | undefined;
 if (judge) {
@@ -76,7 +108,9 @@ if (judge) {
 }
 
 const pad = (s: string | number, n: number) => String(s).padEnd(n);
-console.log(`${file}: ${metrics.cases} cases, ${results.length} messages\n`);
+console.log(
+  `${folds ? `${casesFile}, ${folds}-fold cross-validation grouped by source` : casesFile}: ${metrics.cases} cases, ${results.length} messages\n`,
+);
 for (const key of [
   'answer_recall',
   'precision',
@@ -117,3 +151,7 @@ for (const r of results.filter((r) => !r.correct)) {
   );
 }
 if (json) console.log(JSON.stringify(llmMetrics ? { ...metrics, ...llmMetrics } : metrics));
+
+function describeSettings(s: ClassifierSettings): string {
+  return `threshold ${s.threshold}, unclear ${s.unclearThreshold}, margin ${s.margin}`;
+}

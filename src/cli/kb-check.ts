@@ -7,12 +7,16 @@ import { loadKnowledgeState } from '../knowledge/state.ts';
 const dirArg = process.argv[2];
 const config = loadConfig();
 const dir = dirArg ?? (config.ok ? config.config.KNOWLEDGE_DIR : 'knowledge');
-const { state, problems } = loadKnowledgeState(dir);
-if (!state) {
+const { state, problems } = loadKnowledgeState(dir, {
+  trainingFile: config.ok ? config.config.TRAINING_CORPUS : 'eval/train.jsonl',
+});
+// A broken line in the training corpus fails the check too, though the bot would start with the rest.
+if (!state || problems.length > 0) {
   console.error(`${dir}: ${problems.length} problem(s):`);
   for (const problem of problems) console.error(`  - ${problem}`);
   process.exit(1);
 }
+if (!state) process.exit(1);
 const routing = checkRouting(state);
 for (const failure of routing.failures) console.error(`  - ${failure}`);
 console.log(

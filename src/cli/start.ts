@@ -23,7 +23,11 @@ if (!config.DISCORD_TOKEN) {
 const logger = createLogger({ level: config.LOG_LEVEL, secrets: secretsOf(config) });
 // The knowledge in service: reloaded when files in the folder change (a broken edit keeps the
 // last good set and is reported in the log and /kb status).
-const created = createLiveKnowledge({ dir: config.KNOWLEDGE_DIR, logger });
+const created = createLiveKnowledge({
+  dir: config.KNOWLEDGE_DIR,
+  trainingFile: config.TRAINING_CORPUS,
+  logger,
+});
 if (!created.live) {
   fail([
     `The knowledge folder ${config.KNOWLEDGE_DIR} has problems:`,

@@ -1,6 +1,7 @@
 // Runs labeled cases through the whole pipeline (guards, follow-ups, classifier, decision) and
 // computes the metrics defined in shared/eval/README.md.
-import type { GrayZoneJudge, KnowledgeState, PipelineConfig } from '../pipeline/pipeline.ts';
+import type { KnowledgeState } from '../knowledge/state.ts';
+import type { GrayZoneJudge, PipelineConfig } from '../pipeline/pipeline.ts';
 import { createPipeline } from '../pipeline/pipeline.ts';
 import type { Outcome } from '../pipeline/types.ts';
 import { openStore } from '../store/store.ts';

@@ -2,10 +2,8 @@
 // file leaves the last good set answering and is remembered for /kb status. A watcher reloads
 // within seconds of an edit, so moderators never need a restart.
 import { type FSWatcher, watch } from 'node:fs';
-import type { ClassifierSettings } from '../classifier/classifier.ts';
 import type { Logger } from '../logger.ts';
-import type { KnowledgeState } from '../pipeline/pipeline.ts';
-import { loadKnowledgeState } from './state.ts';
+import { type KnowledgeState, type KnowledgeStateOptions, loadKnowledgeState } from './state.ts';
 
 /** Editors save in bursts (temp file, rename, chmod): one reload after the burst is enough. */
 export const RELOAD_DEBOUNCE_MS = 300;
@@ -41,10 +39,9 @@ export interface LiveKnowledge {
   close(): void;
 }
 
-export interface LiveKnowledgeOptions {
+export interface LiveKnowledgeOptions extends KnowledgeStateOptions {
   dir: string;
   logger: Logger;
-  settings?: ClassifierSettings;
   debounceMs?: number;
 }
 
@@ -52,8 +49,8 @@ export interface LiveKnowledgeOptions {
 export function createLiveKnowledge(
   options: LiveKnowledgeOptions,
 ): { live: LiveKnowledge; problems: [] } | { live?: undefined; problems: string[] } {
-  const { dir, logger, settings, debounceMs = RELOAD_DEBOUNCE_MS } = options;
-  const first = loadKnowledgeState(dir, settings);
+  const { dir, logger, debounceMs = RELOAD_DEBOUNCE_MS } = options;
+  const first = loadKnowledgeState(dir, options);
   if (!first.state) return { problems: first.problems };
   let current: KnowledgeState = first.state;
   let lastReload: ReloadResult | undefined;
@@ -62,7 +59,7 @@ export function createLiveKnowledge(
 
   function reload(trigger = 'manual'): ReloadResult {
     const at = new Date();
-    const { state, problems } = loadKnowledgeState(dir, settings);
+    const { state, problems } = loadKnowledgeState(dir, options);
     if (state) {
       current = state;
       lastReload = { ok: true, entries: state.kb.entries.length, problems: [], at };

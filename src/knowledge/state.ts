@@ -1,13 +1,34 @@
-import { buildClassifier, type ClassifierSettings } from '../classifier/classifier.ts';
-import type { KnowledgeState } from '../pipeline/pipeline.ts';
+import { buildClassifier, type ClassifierSettings, type LabeledText } from '../classifier/classifier.ts';
+import type { KnowledgeBase } from './entry.ts';
 import { loadKnowledge } from './load.ts';
+import { readTrainingCorpus } from './training-corpus.ts';
 
-/** Loads and validates a knowledge folder and builds its classifier; no state if anything is wrong. */
+/** The knowledge in service: the entries and the classifier trained on them. */
+export interface KnowledgeState {
+  kb: KnowledgeBase;
+  classifier: ReturnType<typeof buildClassifier>;
+}
+
+export interface KnowledgeStateOptions {
+  settings?: ClassifierSettings;
+  /** The labeled corpus of real messages (eval/train.jsonl); absent means knowledge files only. */
+  trainingFile?: string;
+  /** More labeled texts, e.g. examples moderators taught from Discord. */
+  extraTraining?: LabeledText[];
+}
+
+/** Loads and validates a knowledge folder and trains its classifier; no state if anything is wrong. */
 export function loadKnowledgeState(
   dir: string,
-  settings?: ClassifierSettings,
+  options: KnowledgeStateOptions = {},
 ): { state?: KnowledgeState; problems: string[] } {
   const { kb, problems } = loadKnowledge(dir);
   if (!kb) return { problems };
-  return { state: { kb, classifier: buildClassifier(kb.entries, settings) }, problems };
+  const corpus = options.trainingFile
+    ? readTrainingCorpus(options.trainingFile)
+    : { texts: [], problems: [] };
+  // A broken corpus line is reported, not fatal: the rest still teaches the classifier.
+  const training = [...corpus.texts, ...(options.extraTraining ?? [])];
+  const classifier = buildClassifier(kb.entries, { settings: options.settings, training });
+  return { state: { kb, classifier }, problems: [...problems, ...corpus.problems] };
 }

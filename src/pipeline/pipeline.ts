@@ -1,9 +1,9 @@
 // From one incoming message to an outcome: guards, commands, follow-ups, classification, decision,
 // rendering and recording. Pure TypeScript: the same code runs on Discord, in the console chat and
 // in the evaluation.
-import type { Classification, Classifier } from '../classifier/classifier.ts';
+import type { Classification } from '../classifier/classifier.ts';
 import type { Config } from '../config.ts';
-import type { KnowledgeBase } from '../knowledge/entry.ts';
+import type { KnowledgeState } from '../knowledge/state.ts';
 import { findLeakedKeys, redactKeys } from '../safety/leaked-keys.ts';
 import type { Store } from '../store/store.ts';
 import { handleTextCommand } from './commands.ts';
@@ -20,10 +20,7 @@ import { renderLeakedKeyWarning } from './leaked-key-warning.ts';
 import { renderAnswer, renderFollowUp, renderHandover } from './render.ts';
 import type { IncomingMessage, Outcome } from './types.ts';
 
-export interface KnowledgeState {
-  kb: KnowledgeBase;
-  classifier: Classifier;
-}
+export type { KnowledgeState };
 
 export type PipelineConfig = Pick<
   Config,
@@ -78,8 +75,6 @@ export function withoutQuotes(content: string): string {
     .trim();
 }
 
-/** Local scores below this are never sent to the judge: nothing plausible to choose from. */
-export const GRAY_ZONE_FLOOR = 0.08;
 
 export function createPipeline({ knowledge, store, config, now = Date.now, judge }: PipelineDeps) {
   const windowMs = config.FOLLOWUP_WINDOW_MINUTES * 60_000;
@@ -164,7 +159,7 @@ export function createPipeline({ knowledge, store, config, now = Date.now, judge
     const followUp = previous ? detectFollowUp(text) : undefined;
     // No LLM call for a follow-up, nor for a message the limits would silence anyway (a flood
     // cannot spend the budget).
-    if (judge && !followUp && isGrayZone(classification) && !limits.check(rate.user, rate.channel, at)) {
+    if (judge && !followUp && isGrayZone(classification, classifier.settings.grayZoneFloor) && !limits.check(rate.user, rate.channel, at)) {
       const candidates = classification.candidates.slice(0, 3).flatMap((c) => {
         const candidate = kb.byId.get(c.intent);
         return candidate
@@ -286,7 +281,7 @@ export function createPipeline({ knowledge, store, config, now = Date.now, judge
 export type Pipeline = ReturnType<typeof createPipeline>;
 
 /** Undecided but plausible: low confidence or too close to the runner-up, and a request for help. */
-function isGrayZone(c: Classification): boolean {
+function isGrayZone(c: Classification, floor: number): boolean {
   const undecided = c.rule === 'silent: low confidence' || c.rule === 'silent: too close to the runner-up';
-  return undecided && c.helpRequest.verdict !== 'no' && (c.candidates[0]?.score ?? 0) >= GRAY_ZONE_FLOOR;
+  return undecided && c.helpRequest.verdict !== 'no' && (c.candidates[0]?.score ?? 0) >= floor;
 }

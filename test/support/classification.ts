@@ -6,11 +6,9 @@ export function undecided(intents: string[]): Classification {
     candidates: intents.map((intent, i) => ({
       intent,
       score: 0.4 - i * 0.1,
-      nearest: 0,
-      centroid: 0,
-      negative: 0,
       evidence: [],
     })),
+    noneScore: 0.1,
     helpRequest: { verdict: 'yes', reason: 'question' },
     rule: 'silent: low confidence',
     confidence: 0.4,

@@ -1,0 +1,130 @@
+// What the learned model sees of a message: stemmed words and word pairs, character n-grams (typos,
+// "unauthorised" vs "unauthorized", pasted identifiers) and each entry's keyword and pattern hits.
+// Every group is scaled to unit length, so a long pasted log does not outweigh a short question.
+import type { Entry } from '../knowledge/entry.ts';
+import { normalize, phraseMatcher, tokenize, features as wordFeatures } from './text.ts';
+
+/** A sparse vector: feature name → value. */
+export type SparseFeatures = Map<string, number>;
+
+export interface EvidenceMatcher {
+  /** The entries whose keywords or patterns match, with what matched (for "why did it answer?"). */
+  evidenceIn(normalized: string): Map<string, string[]>;
+}
+
+/** Character n-grams inside word boundaries ("_unau", "autho"); 4-grams carry most of the signal. */
+const CHAR_NGRAM = 4;
+/** Longer texts (pasted logs) are cut for char n-grams: the error line is usually near the end. */
+const CHAR_TEXT_LIMIT = 1500;
+
+function addGroup(into: SparseFeatures, terms: string[], prefix: string, weight: number): void {
+  if (terms.length === 0) return;
+  const counts = new Map<string, number>();
+  for (const term of terms) counts.set(term, (counts.get(term) ?? 0) + 1);
+  let norm = 0;
+  for (const count of counts.values()) norm += (1 + Math.log(count)) ** 2;
+  const scale = weight / Math.sqrt(norm);
+  for (const [term, count] of counts) into.set(prefix + term, (1 + Math.log(count)) * scale);
+}
+
+export function charNgrams(normalized: string): string[] {
+  const text = normalized.length > CHAR_TEXT_LIMIT ? normalized.slice(-CHAR_TEXT_LIMIT) : normalized;
+  const grams: string[] = [];
+  for (const word of text.match(/[a-z0-9]+/g) ?? []) {
+    const padded = `_${word}_`;
+    if (padded.length <= CHAR_NGRAM) {
+      grams.push(padded);
+      continue;
+    }
+    for (let i = 0; i + CHAR_NGRAM <= padded.length; i++) grams.push(padded.slice(i, i + CHAR_NGRAM));
+  }
+  return grams;
+}
+
+export function createEvidenceMatcher(entries: Entry[]): EvidenceMatcher {
+  // Keywords indexed by their longest word: a message only tests the keywords whose word it
+  // contains, so a large knowledge base does not run every regex on every message.
+  const keywordsByWord = new Map<string, { id: string; keyword: string; matcher: RegExp }[]>();
+  for (const entry of entries) {
+    for (const keyword of entry.keywords) {
+      const words = normalize(keyword).match(/[a-z0-9]+/g) ?? [];
+      const key = words.reduce((a, b) => (b.length > a.length ? b : a), '');
+      if (!key) continue;
+      const list = keywordsByWord.get(key) ?? [];
+      if (list.length === 0) keywordsByWord.set(key, list);
+      list.push({ id: entry.id, keyword, matcher: phraseMatcher(keyword) });
+    }
+  }
+  const withPatterns = entries.filter((e) => e.patterns.length > 0);
+  return {
+    evidenceIn(normalized) {
+      const hits = new Map<string, string[]>();
+      const add = (id: string, what: string) => {
+        const list = hits.get(id) ?? [];
+        if (list.length === 0) hits.set(id, list);
+        list.push(what);
+      };
+      for (const word of new Set(normalized.match(/[a-z0-9]+/g) ?? [])) {
+        for (const { id, keyword, matcher } of keywordsByWord.get(word) ?? [])
+          if (matcher.test(normalized)) add(id, `keyword "${keyword}"`);
+      }
+      for (const entry of withPatterns)
+        for (const pattern of entry.patterns)
+          if (pattern.test(normalized)) add(entry.id, `pattern /${pattern.source}/`);
+      return hits;
+    },
+  };
+}
+
+export interface Featurized {
+  features: SparseFeatures;
+  evidence: Map<string, string[]>;
+}
+
+export interface FeatureWeights {
+  words: number;
+  chars: number;
+  style: number;
+}
+
+export const DEFAULT_FEATURE_WEIGHTS: FeatureWeights = { words: 1, chars: 0.6, style: 0.5 };
+
+/**
+ * How a message is written, whatever its topic: the marks of a pull request, a bug report for
+ * developers, a feature request, advice to someone else, or a short question of one's own.
+ */
+export function styleFeatures(text: string, normalized: string): string[] {
+  const out: string[] = [];
+  const length = normalized.length;
+  out.push(length < 60 ? 'len:short' : length < 200 ? 'len:medium' : length < 600 ? 'len:long' : 'len:very-long');
+  if (text.includes('?')) out.push('question-mark');
+  if (/```|`[^`\n]+`/.test(text)) out.push('code');
+  if (/^#{1,4} |\n#{1,4} /.test(text)) out.push('markdown-heading');
+  if (/^\s*(?:fix|feat|chore|docs|refactor|perf|test)(?:\([^)]*\))?!?:/i.test(text)) out.push('commit-title');
+  if (/\b(?:i|i'm|im|my|me)\b/.test(normalized)) out.push('first-person');
+  if (/\b(?:you|your|you're|u)\b/.test(normalized)) out.push('second-person');
+  if (/\b(?:we|our|us)\b/.test(normalized)) out.push('first-person-plural');
+  if (/https?:\/\//.test(normalized)) out.push('link');
+  if (text.split('\n').length > 6) out.push('many-lines');
+  return out;
+}
+
+/** Words weigh most; char n-grams back them up; an entry's keyword or pattern is one feature each. */
+export function featurize(
+  text: string,
+  evidence: EvidenceMatcher,
+  weights: FeatureWeights = DEFAULT_FEATURE_WEIGHTS,
+): Featurized {
+  const normalized = normalize(text);
+  const features: SparseFeatures = new Map();
+  addGroup(features, wordFeatures(tokenize(normalized)), 'w:', weights.words);
+  addGroup(features, charNgrams(normalized), 'c:', weights.chars);
+  if (weights.style > 0) addGroup(features, styleFeatures(text, normalized), 's:', weights.style);
+  const hits = evidence.evidenceIn(normalized);
+  for (const [id, what] of hits) {
+    if (what.some((w) => w.startsWith('keyword'))) features.set(`k:${id}`, 1);
+    if (what.some((w) => w.startsWith('pattern'))) features.set(`p:${id}`, 1);
+  }
+  features.set('bias', 1);
+  return { features, evidence: hits };
+}

@@ -1,0 +1,173 @@
+// Multinomial logistic regression (softmax) over sparse features, trained with AdaGrad.
+// Each feature keeps weights only for the classes whose training texts contain it, plus `none`:
+// scoring a message then touches a few postings per feature, so 2000 entries stay fast. A feature
+// found in very many classes ("openrouter", "error") says little about which entry applies and keeps
+// a weight for `none` only. Deterministic: a seeded shuffle, no randomness elsewhere.
+import type { SparseFeatures } from './features.ts';
+
+export interface TrainingExample {
+  features: SparseFeatures;
+  /** Index into the model's classes: the class this text belongs to. */
+  label?: number;
+  /** Or only the class it does NOT belong to ("not this entry"), when the right one is unknown. */
+  notLabel?: number;
+  weight?: number;
+}
+
+export interface TrainingOptions {
+  epochs?: number;
+  learningRate?: number;
+  /** L2 penalty per update, scaled by the learning rate. */
+  l2?: number;
+  seed?: number;
+  /** A feature seen in more classes than this keeps a weight for `none` only. */
+  crowdedClasses?: number;
+}
+
+export interface LinearModel {
+  classes: string[];
+  /** Class probabilities, in the order of `classes`. */
+  probabilities(features: SparseFeatures): Float64Array;
+}
+
+const DEFAULTS: Required<Omit<TrainingOptions, 'crowdedClasses'>> = {
+  epochs: 10,
+  learningRate: 0.5,
+  l2: 1e-5,
+  seed: 7,
+};
+
+/** mulberry32: a small seeded PRNG, so training order (and the model) is the same every run. */
+function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+interface Encoded {
+  ids: Int32Array;
+  values: Float64Array;
+  label: number;
+  notLabel: number;
+  weight: number;
+}
+
+export function trainLinearModel(
+  classes: string[],
+  noneClass: number,
+  examples: TrainingExample[],
+  options: TrainingOptions = {},
+): LinearModel {
+  const { epochs, learningRate, l2, seed } = { ...DEFAULTS, ...options };
+  const classCount = classes.length;
+
+  // Feature names become numbers once, so the training loop does no string hashing.
+  const featureIds = new Map<string, number>();
+  const supportSets: Set<number>[] = [];
+  const encoded: Encoded[] = examples.map((example) => {
+    const ids = new Int32Array(example.features.size);
+    const values = new Float64Array(example.features.size);
+    let i = 0;
+    for (const [name, value] of example.features) {
+      let id = featureIds.get(name);
+      if (id === undefined) {
+        id = featureIds.size;
+        featureIds.set(name, id);
+        supportSets.push(new Set([noneClass]));
+      }
+      if (example.label !== undefined) supportSets[id]!.add(example.label);
+      if (example.notLabel !== undefined) supportSets[id]!.add(example.notLabel);
+      ids[i] = id;
+      values[i++] = value;
+    }
+    return {
+      ids,
+      values,
+      label: example.label ?? -1,
+      notLabel: example.notLabel ?? -1,
+      weight: example.weight ?? 1,
+    };
+  });
+
+  // Which classes each feature may weigh in on.
+  const crowded = options.crowdedClasses ?? Math.max(24, Math.ceil(classCount / 8));
+  const biasId = featureIds.get('bias');
+  const postingClasses: Int32Array[] = supportSets.map((set, id) =>
+    id === biasId
+      ? Int32Array.from(classes.keys())
+      : set.size > crowded
+        ? Int32Array.of(noneClass)
+        : Int32Array.from([...set].sort((a, b) => a - b)),
+  );
+  const weights = postingClasses.map((ids) => new Float64Array(ids.length));
+  const gradSquares = postingClasses.map((ids) => new Float64Array(ids.length).fill(1e-8));
+
+  const scores = new Float64Array(classCount);
+  const softmax = (out: Float64Array) => {
+    let max = -Infinity;
+    for (const s of scores) if (s > max) max = s;
+    let sum = 0;
+    for (let c = 0; c < classCount; c++) {
+      out[c] = Math.exp(scores[c]! - max);
+      sum += out[c]!;
+    }
+    for (let c = 0; c < classCount; c++) out[c]! /= sum;
+    return out;
+  };
+
+  const random = seededRandom(seed);
+  const order = encoded.map((_, i) => i);
+  const p = new Float64Array(classCount);
+  for (let epoch = 0; epoch < epochs; epoch++) {
+    for (let i = order.length - 1; i > 0; i--) {
+      const j = Math.floor(random() * (i + 1));
+      [order[i], order[j]] = [order[j]!, order[i]!];
+    }
+    for (const index of order) {
+      const { ids, values, label, notLabel, weight } = encoded[index]!;
+      scores.fill(0);
+      for (let f = 0; f < ids.length; f++) {
+        const cls = postingClasses[ids[f]!]!;
+        const w = weights[ids[f]!]!;
+        for (let k = 0; k < cls.length; k++) scores[cls[k]!]! += w[k]! * values[f]!;
+      }
+      softmax(p);
+      // Cross-entropy for a known class; for "not this class", -log(1 - p[notLabel]).
+      const notShare = notLabel >= 0 ? p[notLabel]! / Math.max(1e-9, 1 - p[notLabel]!) : 0;
+      for (let f = 0; f < ids.length; f++) {
+        const cls = postingClasses[ids[f]!]!;
+        const w = weights[ids[f]!]!;
+        const g2 = gradSquares[ids[f]!]!;
+        for (let k = 0; k < cls.length; k++) {
+          const c = cls[k]!;
+          const error =
+            label >= 0 ? p[c]! - (c === label ? 1 : 0) : c === notLabel ? p[c]! : -p[c]! * notShare;
+          const gradient = weight * error * values[f]! + l2 * w[k]!;
+          if (gradient === 0) continue;
+          g2[k]! += gradient * gradient;
+          w[k]! -= (learningRate * gradient) / Math.sqrt(g2[k]!);
+        }
+      }
+    }
+  }
+
+  return {
+    classes,
+    probabilities(features) {
+      scores.fill(0);
+      for (const [name, value] of features) {
+        const id = featureIds.get(name);
+        if (id === undefined) continue;
+        const cls = postingClasses[id]!;
+        const w = weights[id]!;
+        for (let k = 0; k < cls.length; k++) scores[cls[k]!]! += w[k]! * value;
+      }
+      return softmax(new Float64Array(classCount));
+    },
+  };
+}

@@ -1,0 +1,141 @@
+// The project's honest estimate: K-fold cross-validation over the training corpus, folds grouped by
+// source (one thread never in two folds). Each fold trains on the knowledge files plus the other
+// folds, picks its thresholds by an inner cross-validation on those folds only, and is then measured
+// through the whole pipeline. The held-out fold never influences anything it is measured with.
+import {
+  buildClassifier,
+  type ClassifierSettings,
+  DEFAULT_SETTINGS,
+  decide,
+  type Scored,
+} from '../classifier/classifier.ts';
+import type { KnowledgeBase } from '../knowledge/entry.ts';
+import { type EvalCase, trainingTexts } from './cases.ts';
+import { NONE, runCases, type TurnResult } from './evaluate.ts';
+
+/** What the threshold search aims for; the search takes the highest recall that meets both. */
+export const TARGET = { precision: 0.96, falseAnswerRate: 0.04 };
+
+const THRESHOLDS = [0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9];
+const MARGINS = [0, 0.1, 0.2, 0.3, 0.4];
+/** How much more a bare statement needs than a clear request for help. */
+const UNCLEAR_EXTRA = [0, 0.1, 0.2, 1];
+
+/** Deterministic folds: sources in a stable hashed order, each to the fold with the fewest cases. */
+export function foldsBySource(cases: EvalCase[], k: number): EvalCase[][] {
+  const bySource = new Map<string, EvalCase[]>();
+  for (const c of cases) {
+    const key = c.source ?? c.id;
+    const list = bySource.get(key) ?? [];
+    if (list.length === 0) bySource.set(key, list);
+    list.push(c);
+  }
+  const groups = [...bySource.entries()].sort(
+    (a, b) => b[1].length - a[1].length || hash(a[0]) - hash(b[0]) || a[0].localeCompare(b[0]),
+  );
+  const folds: EvalCase[][] = Array.from({ length: k }, () => []);
+  for (const [, group] of groups) {
+    const smallest = folds.reduce((min, fold) => (fold.length < min.length ? fold : min), folds[0]!);
+    smallest.push(...group);
+  }
+  return folds;
+}
+
+function hash(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return h;
+}
+
+interface ScoredText {
+  scored: Scored;
+  intent: string;
+}
+
+/** The decisions a setting would make, counted the way the metrics count them. */
+export function rateSettings(items: ScoredText[], settings: ClassifierSettings) {
+  let labeled = 0;
+  let none = 0;
+  let correct = 0;
+  let answered = 0;
+  let falseAnswers = 0;
+  for (const { scored, intent } of items) {
+    const decision = decide(scored, settings);
+    const answer = decision.rule === 'answer' ? decision.intent : undefined;
+    if (intent === NONE) none++;
+    else labeled++;
+    if (!answer) continue;
+    answered++;
+    if (answer === intent) correct++;
+    if (intent === NONE) falseAnswers++;
+  }
+  return {
+    recall: labeled ? correct / labeled : 0,
+    precision: answered ? correct / answered : 1,
+    falseAnswerRate: none ? falseAnswers / none : 0,
+  };
+}
+
+/** The settings with the best recall that meet the target; the strictest ones when none does. */
+export function chooseSettings(items: ScoredText[]): ClassifierSettings {
+  let best: { settings: ClassifierSettings; recall: number } | undefined;
+  for (const threshold of THRESHOLDS) {
+    for (const margin of MARGINS) {
+      for (const extra of UNCLEAR_EXTRA) {
+        const settings = {
+          threshold,
+          margin,
+          unclearThreshold: threshold + extra,
+          grayZoneFloor: DEFAULT_SETTINGS.grayZoneFloor,
+        };
+        const rate = rateSettings(items, settings);
+        if (rate.precision < TARGET.precision || rate.falseAnswerRate > TARGET.falseAnswerRate) continue;
+        if (!best || rate.recall > best.recall) best = { settings, recall: rate.recall };
+      }
+    }
+  }
+  const strictest = THRESHOLDS.at(-1)!;
+  return (
+    best?.settings ?? {
+      threshold: strictest,
+      margin: MARGINS.at(-1)!,
+      unclearThreshold: 1,
+      grayZoneFloor: DEFAULT_SETTINGS.grayZoneFloor,
+    }
+  );
+}
+
+/** Out-of-fold scores for every standalone turn of `cases`: what threshold search works on. */
+export function outOfFoldScores(kb: KnowledgeBase, cases: EvalCase[], k: number): ScoredText[] {
+  const folds = foldsBySource(cases, k);
+  return folds.flatMap((heldOut, index) => {
+    const training = folds.filter((_, i) => i !== index).flat();
+    const classifier = buildClassifier(kb.entries, { training: trainingTexts(training) });
+    return trainingTexts(heldOut).map(({ text, intent }) => ({ scored: classifier.score(text), intent }));
+  });
+}
+
+export interface CrossValidation {
+  results: TurnResult[];
+  /** The settings each fold chose on its own training folds. */
+  foldSettings: ClassifierSettings[];
+}
+
+export async function crossValidate(
+  kb: KnowledgeBase,
+  cases: EvalCase[],
+  k: number,
+  innerK = 3,
+): Promise<CrossValidation> {
+  const folds = foldsBySource(cases, k);
+  const results: TurnResult[] = [];
+  const foldSettings: ClassifierSettings[] = [];
+  for (const [index, heldOut] of folds.entries()) {
+    const training = folds.filter((_, i) => i !== index).flat();
+    const settings = chooseSettings(outOfFoldScores(kb, training, innerK));
+    foldSettings.push(settings);
+    const classifier = buildClassifier(kb.entries, { training: trainingTexts(training), settings });
+    results.push(...(await runCases(heldOut, { kb, classifier })));
+  }
+  return { results, foldSettings };
+}
