@@ -131,7 +131,7 @@ describe('votes', () => {
     const thanks = await h.press(answer, ids.Solved ?? '');
     expect(isEphemeral(thanks)).toBe(true);
     expect(thanks.content).toBe(FEEDBACK_REPLIES.recorded.solved);
-    expect(h.context.store.stats(1).feedback).toEqual([
+    expect(h.context.store.stats(GUILD_ID, 1).feedback).toEqual([
       { intent: 'error-401-unauthorized', vote: 'solved', count: 1 },
     ]);
   });
@@ -143,7 +143,7 @@ describe('votes', () => {
     expect((await h.press(answer, ids['Not helpful'] ?? '')).content).toBe(
       FEEDBACK_REPLIES.changed['not-helpful'],
     );
-    expect(h.context.store.stats(1).feedback).toEqual([
+    expect(h.context.store.stats(GUILD_ID, 1).feedback).toEqual([
       { intent: 'error-401-unauthorized', vote: 'not-helpful', count: 1 },
     ]);
   });
@@ -152,7 +152,7 @@ describe('votes', () => {
     const { answer, ids } = await answered();
     await h.press(answer, ids.Solved ?? '', { user: ASKER_ID });
     await h.press(answer, ids.Solved ?? '', { user: HELPER_ID });
-    expect(h.context.store.stats(1).feedback).toEqual([
+    expect(h.context.store.stats(GUILD_ID, 1).feedback).toEqual([
       { intent: 'error-401-unauthorized', vote: 'solved', count: 2 },
     ]);
   });
@@ -165,7 +165,7 @@ describe('dismiss', () => {
     expect(h.deleted()).toEqual([answerRoute(answer)]);
     expect(isEphemeral(reply)).toBe(true);
     expect(reply.content).toBe(FEEDBACK_REPLIES.dismissed);
-    expect(h.context.store.stats(1).removed).toEqual([
+    expect(h.context.store.stats(GUILD_ID, 1).removed).toEqual([
       { intent: 'error-401-unauthorized', reason: 'dismissed', count: 1 },
     ]);
   });
@@ -183,7 +183,7 @@ describe('dismiss', () => {
     expect(isEphemeral(reply)).toBe(true);
     expect(reply.content).toBe('Only the asker can dismiss this.');
     expect(h.deleted()).toEqual([]);
-    expect(h.context.store.stats(1).removed).toEqual([]);
+    expect(h.context.store.stats(GUILD_ID, 1).removed).toEqual([]);
   });
 
   it('goes by the recorded asker, not by whoever the custom id names', async () => {
@@ -216,7 +216,7 @@ describe('a deleted question', () => {
     h.clock.now += 5 * 60_000;
     await deleteOnDiscord(question.id, question.channelId);
     expect(h.deleted()).toEqual([answerRoute(answer)]);
-    expect(h.context.store.stats(1).removed).toEqual([
+    expect(h.context.store.stats(GUILD_ID, 1).removed).toEqual([
       { intent: 'error-401-unauthorized', reason: 'question deleted', count: 1 },
     ]);
   });

@@ -20,7 +20,7 @@ function storeWithClock() {
       text,
       reason: 'silent: low confidence',
     });
-  const texts = () => store.stats(3650).unanswered.map((row) => row.text);
+  const texts = () => store.stats('g1', 3650).unanswered.map((row) => row.text);
   return { clock, store, ask, texts };
 }
 
