@@ -3,14 +3,9 @@
 // report (never one mixed total); --guild picks one. The database is opened read-only and never
 // migrated, so the report can run beside the bot.
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../config.ts';
 import { statsReport } from '../report.ts';
 import { openStatsReader, type StatsReader } from '../store/store.ts';
-
-function fail(lines: string[]): never {
-  for (const line of lines) console.error(line);
-  process.exit(1);
-}
+import { configOrExit, fail } from './exit.ts';
 
 const USAGE =
   'usage: npm run report -- [--guild ID] [--days N] [--top N]   (defaults: every server, 30 days, top 20 questions)';
@@ -43,13 +38,11 @@ const top = positive(values.top, 20, 'top');
 const guild = values.guild?.trim();
 if (values.guild !== undefined && !guild) fail(['--guild needs a server id', USAGE]);
 
-const loaded = loadConfig();
-if (!loaded.ok)
-  fail(['The configuration has problems (see .env.example):', ...loaded.problems.map((p) => `  - ${p}`)]);
+const config = configOrExit();
 
 let reader: StatsReader;
 try {
-  reader = openStatsReader(loaded.config.DATABASE_PATH);
+  reader = openStatsReader(config.DATABASE_PATH);
 } catch (error) {
   fail([(error as Error).message]);
 }
