@@ -3,8 +3,8 @@
 // an event Discord delivers again after a reconnect is not answered twice.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MUTE_REPLIES } from '../../src/pipeline/commands.ts';
-import { type BotProcess, startBot, stopAllBots } from '../wire/bot-process.ts';
-import { type BotMessage, type FakeDiscord, startFakeDiscord } from '../wire/fake-discord.ts';
+import { type BotProcess, startBot, stopAllBots } from '../../tools/wire/bot-process.ts';
+import { type BotMessage, type FakeDiscord, startFakeDiscord } from '../../tools/wire/fake-discord.ts';
 import { type RejectionTrigger, rejectionTrigger, SIGTERM_EXITS, WIRE } from './wire-support.ts';
 
 const PASTED_401 =
