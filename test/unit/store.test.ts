@@ -1,9 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type AnswerRecord, openStore, type Store } from '../../src/store/store.ts';
+import { type AnswerRecord, openStatsReader, openStore, type Store } from '../../src/store/store.ts';
 
 const DAY = 86_400_000;
 const T0 = Date.UTC(2026, 0, 1);
@@ -318,5 +318,36 @@ describe('stats', () => {
       { text: 'newer', reason: 'x', topIntent: null, confidence: null, createdAt: T0 + 1000 },
       { text: 'older', reason: 'low confidence', topIntent: 'free-models', confidence: 0.4, createdAt: T0 },
     ]);
+  });
+});
+
+describe('the read-only stats reader', () => {
+  it('reads what the store wrote and offers nothing that writes', () => {
+    const store = open();
+    store.recordAnswer(answer());
+    store.close();
+    const reader = openStatsReader(file, () => T0);
+    try {
+      expect(reader.stats('g1', 7).answers).toEqual([
+        { intent: 'error-401-unauthorized', kind: 'answer', count: 1 },
+      ]);
+      // It offers reading only: no way to mute, record or prune through it.
+      expect(Object.keys(reader).sort()).toEqual(['close', 'guildsWithActivity', 'stats']);
+    } finally {
+      reader.close();
+    }
+  });
+
+  it('says there is no database yet instead of creating one', () => {
+    expect(() => openStatsReader(file)).toThrow(/No database at .* yet/);
+    expect(existsSync(file)).toBe(false);
+  });
+
+  it('refuses a database written by a newer version of the bot', () => {
+    open().close();
+    const db = new Database(file);
+    db.pragma('user_version = 99');
+    db.close();
+    expect(() => openStatsReader(file)).toThrow(/schema version 99, newer than this code .*update the code/);
   });
 });
