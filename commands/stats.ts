@@ -1,6 +1,7 @@
-// /stats [days]: what the bot did lately, for moderators: answers per intent with their feedback,
-// unanswered help requests, and the questions to write entries for next. `npm run report` prints
-// the same in a terminal.
+// /stats [days]: what the bot did lately in this server, for its moderators: answers per intent with
+// their feedback, unanswered help requests, and the questions to write entries for next. Only this
+// server's data: a moderator of one server never reads another server's questions.
+// `npm run report -- --guild ID` prints the same in a terminal.
 import { InteractionContextType, SlashCommandBuilder } from 'discord.js';
 import { type Command, MODERATOR_PERMISSION, privately } from '../src/discord/commands.ts';
 import { fitLines, statsReport } from '../src/report.ts';
@@ -21,8 +22,9 @@ export default {
         .setMaxValue(365),
     ),
   async execute(interaction, { store }) {
+    if (!interaction.inGuild()) return interaction.reply(privately('This command works only in a server.'));
     const days = interaction.options.getInteger('days') ?? DEFAULT_DAYS;
-    const lines = statsReport(store.stats(days), { days, top: 5 });
+    const lines = statsReport(store.stats(interaction.guildId, days), { days, top: 5 });
     return interaction.reply(privately(fitLines(lines, 2000, ' (npm run report shows everything)')));
   },
 } satisfies Command;

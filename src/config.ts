@@ -37,6 +37,7 @@ export const configSchema = z.object({
   USER_COOLDOWN_SECONDS: z.coerce.number().int().min(0).default(30),
   CHANNEL_MAX_ANSWERS_PER_MINUTE: positiveInt(6),
   UNANSWERED_RETENTION_DAYS: positiveInt(30),
+  ANSWER_RETENTION_DAYS: positiveInt(90),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   LLM_API_KEY: optionalText,
   LLM_BASE_URL: z.string().trim().url().default('https://api.openai.com/v1'),

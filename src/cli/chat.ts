@@ -1,18 +1,35 @@
-// npm run chat: the bot in the terminal. You type as a user in #sillytavern; it answers exactly
-// as on Discord (same pipeline, store and knowledge). Piped stdin is read line by line;
-// --json prints one object per input line.
+// npm run chat -- [--json] [--db PATH]: the bot in the terminal. You type as a user in #sillytavern;
+// it answers exactly as on Discord (same pipeline and knowledge). Piped stdin is read line by line;
+// --json prints one object per input line. The console keeps its own database, in memory unless
+// --db names a file, so console chats, mutes and answers never reach the bot's DATABASE_PATH.
 import { userInfo } from 'node:os';
+import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
 import { loadKnowledgeState } from '../knowledge/state.ts';
 import { createPipeline } from '../pipeline/pipeline.ts';
 import type { Outcome } from '../pipeline/types.ts';
 import { openStore } from '../store/store.ts';
-import { configOrExit } from './exit.ts';
+import { configOrExit, fail } from './exit.ts';
 
-const json = process.argv.includes('--json');
+const USAGE = 'usage: npm run chat -- [--json] [--db PATH]   (default: an in-memory database)';
+let options: { json?: boolean; db?: string };
+try {
+  ({ values: options } = parseArgs({ options: { json: { type: 'boolean' }, db: { type: 'string' } } }));
+} catch (error) {
+  fail([(error as Error).message, USAGE]);
+}
+const json = options.json === true;
 const interactive = process.stdin.isTTY && !json;
 
 const config = configOrExit();
+const consoleDatabase = options.db?.trim() || ':memory:';
+if (consoleDatabase !== ':memory:' && path.resolve(consoleDatabase) === path.resolve(config.DATABASE_PATH)) {
+  fail([
+    `${consoleDatabase} is the bot's own database (DATABASE_PATH); give the console another file.`,
+    USAGE,
+  ]);
+}
 const { state, problems } = loadKnowledgeState(config.KNOWLEDGE_DIR, { trainingFile: config.TRAINING_CORPUS });
 if (!state) {
   console.error(
@@ -20,7 +37,13 @@ if (!state) {
   );
   process.exit(1);
 }
-const store = openStore(config.DATABASE_PATH);
+const store = openStore(consoleDatabase);
+// On stderr, so that --json output stays one object per line.
+console.error(
+  consoleDatabase === ':memory:'
+    ? 'Console chat: in-memory database, forgotten on exit (--db PATH keeps one).'
+    : `Console chat: database ${consoleDatabase}.`,
+);
 
 // Piped lines arrive all at once; they are timed as a person typing, half a minute apart,
 // so that the per-user cooldown treats them as it would on Discord.

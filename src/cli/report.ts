@@ -1,22 +1,24 @@
-// npm run report -- [--days N] [--top N]: what /stats shows, in the terminal, with the most
-// frequent unanswered questions as the list of entries to write next.
-import { existsSync } from 'node:fs';
+// npm run report -- [--guild ID] [--days N] [--top N]: what /stats shows, in the terminal, with the
+// most frequent unanswered questions as the list of entries to write next. Each server gets its own
+// report (never one mixed total); --guild picks one. The database is opened read-only and never
+// migrated, so the report can run beside the bot.
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../config.ts';
 import { statsReport } from '../report.ts';
-import { openStore } from '../store/store.ts';
+import { openStatsReader, type StatsReader } from '../store/store.ts';
+import { configOrExit, fail } from './exit.ts';
 
-function fail(lines: string[]): never {
-  for (const line of lines) console.error(line);
-  process.exit(1);
-}
+const USAGE =
+  'usage: npm run report -- [--guild ID] [--days N] [--top N]   (defaults: every server, 30 days, top 20 questions)';
 
-const USAGE = 'usage: npm run report -- [--days N] [--top N]   (defaults: 30 days, top 20 questions)';
-
-let values: { days?: string; top?: string; help?: boolean };
+let values: { guild?: string; days?: string; top?: string; help?: boolean };
 try {
   ({ values } = parseArgs({
-    options: { days: { type: 'string' }, top: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      guild: { type: 'string' },
+      days: { type: 'string' },
+      top: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
   }));
 } catch (error) {
   fail([(error as Error).message, USAGE]);
@@ -33,18 +35,25 @@ const positive = (value: string | undefined, fallback: number, name: string): nu
 };
 const days = positive(values.days, 30, 'days');
 const top = positive(values.top, 20, 'top');
+const guild = values.guild?.trim();
+if (values.guild !== undefined && !guild) fail(['--guild needs a server id', USAGE]);
 
-const loaded = loadConfig();
-if (!loaded.ok)
-  fail(['The configuration has problems (see .env.example):', ...loaded.problems.map((p) => `  - ${p}`)]);
-const { DATABASE_PATH } = loaded.config;
-if (DATABASE_PATH !== ':memory:' && !existsSync(DATABASE_PATH)) {
-  fail([`No database at ${DATABASE_PATH} yet: the bot records answers there once it runs (npm start).`]);
-}
+const config = configOrExit();
 
-const store = openStore(DATABASE_PATH);
+let reader: StatsReader;
 try {
-  for (const line of statsReport(store.stats(days), { days, top })) console.log(line);
+  reader = openStatsReader(config.DATABASE_PATH);
+} catch (error) {
+  fail([(error as Error).message]);
+}
+try {
+  const guilds = guild ? [guild] : reader.guildsWithActivity(days);
+  if (!guilds.length) console.log(`No answers or unanswered help requests in the last ${days} days.`);
+  for (const [index, guildId] of guilds.entries()) {
+    if (index > 0) console.log('');
+    console.log(`Server ${guildId}`);
+    for (const line of statsReport(reader.stats(guildId, days), { days, top })) console.log(line);
+  }
 } finally {
-  store.close();
+  reader.close();
 }

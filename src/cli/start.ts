@@ -49,7 +49,7 @@ try {
 } catch (error) {
   fail([`Cannot open the database ${config.DATABASE_PATH}: ${(error as Error).message}`]);
 }
-const retention = startRetention({ store, retentionDays: config.UNANSWERED_RETENTION_DAYS, logger });
+const retention = startRetention({ store, config, logger });
 const judge = judgeFromConfig(config, logger)?.judge;
 const pipeline = createPipeline({ knowledge: knowledge.current, store, config, judge });
 const client = createClient(config);
@@ -60,7 +60,7 @@ logger.info(
     entries: knowledge.current().kb.entries.length,
     commands: [...commands.keys()],
     supportChannels: config.SUPPORT_CHANNELS,
-    prunedUnanswered: retention.pruned,
+    pruned: retention.pruned,
   },
   'starting',
 );

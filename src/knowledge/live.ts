@@ -43,14 +43,16 @@ export interface LiveKnowledgeOptions extends KnowledgeStateOptions {
   dir: string;
   logger: Logger;
   debounceMs?: number;
+  /** A set already loaded from `dir`, served until the first reload (tests share one per file). */
+  initial?: KnowledgeState;
 }
 
 /** Loads the folder once; no live knowledge (and every problem) when the first load fails. */
 export function createLiveKnowledge(
   options: LiveKnowledgeOptions,
 ): { live: LiveKnowledge; problems: [] } | { live?: undefined; problems: string[] } {
-  const { dir, logger, debounceMs = RELOAD_DEBOUNCE_MS } = options;
-  const first = loadKnowledgeState(dir, options);
+  const { dir, logger, debounceMs = RELOAD_DEBOUNCE_MS, initial } = options;
+  const first = initial ? { state: initial, problems: [] } : loadKnowledgeState(dir, options);
   if (!first.state) return { problems: first.problems };
   let current: KnowledgeState = first.state;
   let lastReload: ReloadResult | undefined;

@@ -1,6 +1,6 @@
 // The one module that owns SQLite. Forward-only migrations, WAL, prepared statements, ids as TEXT
 // (Discord snowflakes exceed JavaScript's safe integers).
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 
@@ -90,7 +90,8 @@ export type Vote = 'solved' | 'not-helpful';
 export type RemovedReason = 'dismissed' | 'question deleted';
 
 export type Store = ReturnType<typeof openStore>;
-export type Stats = ReturnType<Store['stats']>;
+export type StatsReader = ReturnType<typeof openStatsReader>;
+export type Stats = ReturnType<StatsReader['stats']>;
 
 export function openStore(file: string, now: () => number = Date.now) {
   if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
@@ -106,6 +107,7 @@ export function openStore(file: string, now: () => number = Date.now) {
     throw error;
   }
 
+  const reports = statsQueries(db, now);
   const statements = {
     isMuted: db.prepare('SELECT 1 FROM mutes WHERE guild_id = ? AND user_id = ?'),
     mute: db.prepare('INSERT OR IGNORE INTO mutes (guild_id, user_id, muted_at) VALUES (?, ?, ?)'),
@@ -133,27 +135,19 @@ export function openStore(file: string, now: () => number = Date.now) {
        VALUES (@guildId, @channelId, @userId, @messageId, @text, @topIntent, @confidence, @reason, @createdAt)`,
     ),
     deleteUnansweredBefore: db.prepare('DELETE FROM unanswered WHERE created_at < ?'),
+    // Votes go with their answer, so that no user id outlives the retention period.
+    deleteVotesBefore: db.prepare(
+      `DELETE FROM feedback WHERE created_at < @before OR answer_message_id IN
+         (SELECT answer_message_id FROM answers WHERE created_at < @before AND answer_message_id IS NOT NULL)`,
+    ),
+    deleteAnswersBefore: db.prepare('DELETE FROM answers WHERE created_at < ?'),
     voteOf: db.prepare('SELECT vote FROM feedback WHERE answer_message_id = ? AND user_id = ?'),
     markRemoved: db.prepare(
       'UPDATE answers SET removed_at = ?, removed_reason = ? WHERE answer_message_id = ? AND removed_at IS NULL',
     ),
-    removedPerIntent: db.prepare(
-      'SELECT intent, removed_reason AS reason, COUNT(*) AS count FROM answers WHERE removed_at >= ? GROUP BY intent, removed_reason ORDER BY count DESC',
-    ),
     vote: db.prepare(
       `INSERT INTO feedback (answer_message_id, user_id, vote, created_at) VALUES (?, ?, ?, ?)
        ON CONFLICT (answer_message_id, user_id) DO UPDATE SET vote = excluded.vote, created_at = excluded.created_at`,
-    ),
-    answersPerIntent: db.prepare(
-      'SELECT intent, kind, COUNT(*) AS count FROM answers WHERE created_at >= ? GROUP BY intent, kind ORDER BY count DESC',
-    ),
-    feedbackPerIntent: db.prepare(
-      `SELECT a.intent AS intent, f.vote AS vote, COUNT(*) AS count FROM feedback f
-       JOIN answers a ON a.answer_message_id = f.answer_message_id
-       WHERE f.created_at >= ? GROUP BY a.intent, f.vote ORDER BY count DESC`,
-    ),
-    unansweredSince: db.prepare(
-      'SELECT text, reason, top_intent AS topIntent, confidence, created_at AS createdAt FROM unanswered WHERE created_at >= ? ORDER BY created_at DESC',
     ),
   };
 
@@ -213,21 +207,91 @@ export function openStore(file: string, now: () => number = Date.now) {
     /** Notes that an answer message was deleted again; false if unknown or already noted. */
     markRemoved: (answerMessageId: string, reason: RemovedReason) =>
       statements.markRemoved.run(now(), reason, answerMessageId).changes > 0,
-    stats: (days: number) => {
+    /** Deletes answers and votes older than the retention period; returns how many of each. */
+    pruneAnswers: (retentionDays: number) =>
+      db.transaction(() => {
+        const before = now() - retentionDays * 86_400_000;
+        const votes = statements.deleteVotesBefore.run({ before }).changes;
+        const answers = statements.deleteAnswersBefore.run(before).changes;
+        return { answers, votes };
+      })(),
+    ...reports,
+    close: () => db.close(),
+  };
+}
+
+/**
+ * The database opened read-only, for reports: nothing is written and nothing is migrated, so a
+ * report can run beside the bot. Fails with a sentence when the file is missing or its schema is
+ * not the one this code reads.
+ */
+export function openStatsReader(file: string, now: () => number = Date.now) {
+  if (!existsSync(file)) {
+    throw new Error(`No database at ${file} yet: the bot records answers there once it runs (npm start).`);
+  }
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    const version = db.pragma('user_version', { simple: true }) as number;
+    if (version !== MIGRATIONS.length) {
+      throw new Error(
+        version < MIGRATIONS.length
+          ? `The database at ${file} has schema version ${version}, older than this code (${MIGRATIONS.length}): start the bot once (npm start) to upgrade it.`
+          : `The database at ${file} has schema version ${version}, newer than this code (${MIGRATIONS.length}): update the code.`,
+      );
+    }
+    return { ...statsQueries(db, now), close: () => db.close() };
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
+/**
+ * What moderators read, always for one server: a moderator of one server must never see another
+ * server's questions. Votes carry no server id, so they are counted through their answer.
+ */
+function statsQueries(db: Database.Database, now: () => number) {
+  const statements = {
+    answersPerIntent: db.prepare(
+      'SELECT intent, kind, COUNT(*) AS count FROM answers WHERE guild_id = ? AND created_at >= ? GROUP BY intent, kind ORDER BY count DESC',
+    ),
+    feedbackPerIntent: db.prepare(
+      `SELECT a.intent AS intent, f.vote AS vote, COUNT(*) AS count FROM feedback f
+       JOIN answers a ON a.answer_message_id = f.answer_message_id
+       WHERE a.guild_id = ? AND f.created_at >= ? GROUP BY a.intent, f.vote ORDER BY count DESC`,
+    ),
+    removedPerIntent: db.prepare(
+      'SELECT intent, removed_reason AS reason, COUNT(*) AS count FROM answers WHERE guild_id = ? AND removed_at >= ? GROUP BY intent, removed_reason ORDER BY count DESC',
+    ),
+    unansweredSince: db.prepare(
+      'SELECT text, reason, top_intent AS topIntent, confidence, created_at AS createdAt FROM unanswered WHERE guild_id = ? AND created_at >= ? ORDER BY created_at DESC',
+    ),
+    guildsSince: db.prepare(
+      `SELECT guild_id AS guildId FROM answers WHERE created_at >= @since
+       UNION SELECT guild_id FROM unanswered WHERE created_at >= @since ORDER BY guildId`,
+    ),
+  };
+  return {
+    /** One server's answers, feedback, removed answers and unanswered questions of the last `days`. */
+    stats: (guildId: string, days: number) => {
       const since = now() - days * 86_400_000;
       return {
-        answers: statements.answersPerIntent.all(since) as { intent: string; kind: string; count: number }[],
-        feedback: statements.feedbackPerIntent.all(since) as {
+        answers: statements.answersPerIntent.all(guildId, since) as {
+          intent: string;
+          kind: string;
+          count: number;
+        }[],
+        feedback: statements.feedbackPerIntent.all(guildId, since) as {
           intent: string;
           vote: string;
           count: number;
         }[],
-        removed: statements.removedPerIntent.all(since) as {
+        removed: statements.removedPerIntent.all(guildId, since) as {
           intent: string;
           reason: RemovedReason;
           count: number;
         }[],
-        unanswered: statements.unansweredSince.all(since) as {
+        unanswered: statements.unansweredSince.all(guildId, since) as {
           text: string;
           reason: string;
           topIntent: string | null;
@@ -236,7 +300,11 @@ export function openStore(file: string, now: () => number = Date.now) {
         }[],
       };
     },
-    close: () => db.close(),
+    /** The servers with answers or unanswered questions in the last `days`, for the terminal report. */
+    guildsWithActivity: (days: number) =>
+      (statements.guildsSince.all({ since: now() - days * 86_400_000 }) as { guildId: string }[]).map(
+        (row) => row.guildId,
+      ),
   };
 }
 

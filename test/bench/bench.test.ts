@@ -5,7 +5,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fuseBaseline, keywordBaseline, minisearchBaseline } from '../../src/bench/baselines.ts';
+import { readCases } from '../../src/eval/cases.ts';
+import type { Entry } from '../../src/knowledge/entry.ts';
+import { parseEntry } from '../../src/knowledge/load.ts';
+import { fuseBaseline, keywordBaseline, minisearchBaseline } from '../../tools/bench/baselines.ts';
 import {
   answersAt,
   firstTurns,
@@ -14,17 +17,14 @@ import {
   qualityOf,
   sweepThreshold,
   timeEach,
-} from '../../src/bench/measure.ts';
-import { type BenchReport, formatReport, runBench } from '../../src/bench/run.ts';
+} from '../../tools/bench/measure.ts';
+import { type BenchReport, formatReport, runBench } from '../../tools/bench/run.ts';
 import {
   entryMarkdown,
   syntheticEntries,
   syntheticMessages,
   writeKnowledgeFolder,
-} from '../../src/bench/synthetic.ts';
-import { readCases } from '../../src/eval/cases.ts';
-import type { Entry } from '../../src/knowledge/entry.ts';
-import { parseEntry } from '../../src/knowledge/load.ts';
+} from '../../tools/bench/synthetic.ts';
 
 const FIXTURE = 'test/fixtures/bench-small.jsonl';
 

@@ -1,9 +1,10 @@
 // `npm run report`: what /stats shows, in the terminal, plus the most frequent unanswered
 // questions as the entries to write next.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { fitLines, frequentUnanswered, questionKey, statsReport } from '../../src/report.ts';
 import { openStore, type Stats } from '../../src/store/store.ts';
@@ -27,6 +28,15 @@ function report(args: string[], databasePath: string) {
 function seededDatabase(): string {
   const file = path.join(mkdtempSync(path.join(tmpdir(), 'report-')), 'bot.sqlite');
   const store = openStore(file);
+  // Another server's activity, which must never show up in g1's report.
+  store.recordUnanswered({
+    guildId: 'g2',
+    channelId: 'c2',
+    userId: 'u9',
+    messageId: 'm9',
+    text: 'a question only server two asked',
+    reason: 'silent: low confidence',
+  });
   const answer = (intent: string, messageId: string, kind = 'answer') => {
     const id = store.recordAnswer({
       guildId: 'g1',
@@ -86,8 +96,29 @@ describe('npm run report', () => {
     ]);
   });
 
+  it('prints one report per server, never one mixed total', () => {
+    const run = report([], seededDatabase());
+    expect(run.status).toBe(0);
+    const [first = '', second = ''] = run.out.split(/\n(?=Server )/);
+    expect(first).toMatch(/^Server g1\n/);
+    expect(first).toContain('Unanswered help requests: 6');
+    expect(first).not.toContain('server two');
+    expect(second).toMatch(/^Server g2\n/);
+    expect(second).toContain('Replies: 0');
+    expect(second).toContain('Unanswered help requests: 1');
+    expect(second).toContain('1× a question only server two asked');
+  });
+
+  it('prints only the server asked for with --guild', () => {
+    const run = report(['--guild', 'g2'], seededDatabase());
+    expect(run.status).toBe(0);
+    expect(run.out).toMatch(/^Server g2\n/);
+    expect(run.out).not.toContain('Server g1');
+    expect(run.out).not.toContain('TEMPERATURE');
+  });
+
   it('limits the list with --top', () => {
-    const run = report(['--top', '1'], seededDatabase());
+    const run = report(['--guild', 'g1', '--top', '1'], seededDatabase());
     const next = run.out.slice(run.out.indexOf('Entries to write next'));
     expect(next.trim().split('\n')).toHaveLength(2);
   });
@@ -102,6 +133,29 @@ describe('npm run report', () => {
     const run = report([], path.join(mkdtempSync(path.join(tmpdir(), 'report-')), 'none.sqlite'));
     expect(run.status).toBe(1);
     expect(run.err).toContain('No database at');
+  });
+
+  it('reads the database without writing to it, so it can run beside the bot', () => {
+    const file = seededDatabase();
+    const before = readFileSync(file);
+    const run = report([], file);
+    expect(run.status).toBe(0);
+    expect(readFileSync(file).equals(before)).toBe(true);
+  });
+
+  it('refuses a database from an older version instead of migrating it', () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'report-')), 'old.sqlite');
+    const old = new Database(file);
+    old.exec('CREATE TABLE answers (id INTEGER PRIMARY KEY)');
+    old.pragma('user_version = 1');
+    old.close();
+    const run = report([], file);
+    expect(run.status).toBe(1);
+    expect(run.err).toContain('schema version 1, older than this code');
+    expect(run.err).toContain('npm start');
+    const after = new Database(file, { readonly: true });
+    expect(after.pragma('user_version', { simple: true })).toBe(1);
+    after.close();
   });
 });
 

@@ -32,6 +32,8 @@ import {
 import { TEST_CONFIG } from '../support/pipeline.ts';
 
 const QUESTION = 'I get error 401 unauthorized from openrouter, what do I do?';
+/** A member who is neither the asker nor staff. */
+const WITNESS_ID = '300000000000000009';
 
 let h: Harness;
 let replies: { questionId: string; answerId: string; options: MessageReplyOptions }[];
@@ -61,12 +63,12 @@ afterEach(async () => {
   await h.close();
 });
 
-/** Posts a message as `authorId` and waits for the bot to handle it. */
+/** Posts a message as `authorId` and waits until the bot's handler has finished with it. */
 async function post(content: string, { channelId = SUPPORT_ID, authorId = ASKER_ID } = {}) {
   h.clock.now += 60_000;
   const message = makeMessage(h.client, channelId, content, { authorId });
-  h.client.emit(Events.MessageCreate, message);
-  await new Promise((resolve) => setTimeout(resolve, 20));
+  // The bot's own listeners, awaited: "no reply" then means the handler finished without one.
+  await Promise.all(h.client.listeners(Events.MessageCreate).map((listener) => listener(message)));
   return { question: message, reply: replies.find((r) => r.questionId === message.id) };
 }
 
@@ -131,7 +133,7 @@ describe('votes', () => {
     const thanks = await h.press(answer, ids.Solved ?? '');
     expect(isEphemeral(thanks)).toBe(true);
     expect(thanks.content).toBe(FEEDBACK_REPLIES.recorded.solved);
-    expect(h.context.store.stats(1).feedback).toEqual([
+    expect(h.context.store.stats(GUILD_ID, 1).feedback).toEqual([
       { intent: 'error-401-unauthorized', vote: 'solved', count: 1 },
     ]);
   });
@@ -143,7 +145,7 @@ describe('votes', () => {
     expect((await h.press(answer, ids['Not helpful'] ?? '')).content).toBe(
       FEEDBACK_REPLIES.changed['not-helpful'],
     );
-    expect(h.context.store.stats(1).feedback).toEqual([
+    expect(h.context.store.stats(GUILD_ID, 1).feedback).toEqual([
       { intent: 'error-401-unauthorized', vote: 'not-helpful', count: 1 },
     ]);
   });
@@ -152,7 +154,7 @@ describe('votes', () => {
     const { answer, ids } = await answered();
     await h.press(answer, ids.Solved ?? '', { user: ASKER_ID });
     await h.press(answer, ids.Solved ?? '', { user: HELPER_ID });
-    expect(h.context.store.stats(1).feedback).toEqual([
+    expect(h.context.store.stats(GUILD_ID, 1).feedback).toEqual([
       { intent: 'error-401-unauthorized', vote: 'solved', count: 2 },
     ]);
   });
@@ -165,7 +167,7 @@ describe('dismiss', () => {
     expect(h.deleted()).toEqual([answerRoute(answer)]);
     expect(isEphemeral(reply)).toBe(true);
     expect(reply.content).toBe(FEEDBACK_REPLIES.dismissed);
-    expect(h.context.store.stats(1).removed).toEqual([
+    expect(h.context.store.stats(GUILD_ID, 1).removed).toEqual([
       { intent: 'error-401-unauthorized', reason: 'dismissed', count: 1 },
     ]);
   });
@@ -183,7 +185,7 @@ describe('dismiss', () => {
     expect(isEphemeral(reply)).toBe(true);
     expect(reply.content).toBe('Only the asker can dismiss this.');
     expect(h.deleted()).toEqual([]);
-    expect(h.context.store.stats(1).removed).toEqual([]);
+    expect(h.context.store.stats(GUILD_ID, 1).removed).toEqual([]);
   });
 
   it('goes by the recorded asker, not by whoever the custom id names', async () => {
@@ -205,18 +207,34 @@ describe('dismiss', () => {
 
 describe('a deleted question', () => {
   /** Discord's MESSAGE_DELETE for `id`, through discord.js's gateway handling. */
-  function deleteOnDiscord(id: string, channelId: string) {
+  function deleteOnDiscord(id: string, channelId: string): void {
     // biome-ignore lint/suspicious/noExplicitAny: `actions` is how discord.js handles gateway events.
     (h.client as any).actions.MessageDelete.handle({ id, channel_id: channelId, guild_id: GUILD_ID });
-    return new Promise((resolve) => setTimeout(resolve, 20));
+  }
+
+  /** Waits until the bot has deleted exactly these answers. */
+  async function deletedAnswers(routes: string[]) {
+    await vi.waitFor(() => expect(h.deleted()).toEqual(routes));
+  }
+
+  /**
+   * Deletes `question` on Discord and checks that its answer stays. A witness (another user's
+   * answered question, deleted right after) must go: once it has, the bot has dealt with both.
+   */
+  async function deleteAndExpectNoAnswerRemoved(question: { id: string; channelId: string }) {
+    deleteOnDiscord(question.id, question.channelId);
+    const witness = await post(QUESTION, { authorId: WITNESS_ID });
+    if (!witness.reply) throw new Error('the witness question was not answered');
+    deleteOnDiscord(witness.question.id, witness.question.channelId);
+    await deletedAnswers([`/channels/${witness.question.channelId}/messages/${witness.reply.answerId}`]);
   }
 
   it('takes its answer with it when deleted within the follow-up window', async () => {
     const { question, answer } = await answered();
     h.clock.now += 5 * 60_000;
-    await deleteOnDiscord(question.id, question.channelId);
-    expect(h.deleted()).toEqual([answerRoute(answer)]);
-    expect(h.context.store.stats(1).removed).toEqual([
+    deleteOnDiscord(question.id, question.channelId);
+    await deletedAnswers([answerRoute(answer)]);
+    expect(h.context.store.stats(GUILD_ID, 1).removed).toEqual([
       { intent: 'error-401-unauthorized', reason: 'question deleted', count: 1 },
     ]);
   });
@@ -224,42 +242,39 @@ describe('a deleted question', () => {
   it('also when the question is no longer in the message cache', async () => {
     const { question, answer } = await answered();
     question.channel.messages.cache.delete(question.id);
-    await deleteOnDiscord(question.id, question.channelId);
-    expect(h.deleted()).toEqual([answerRoute(answer)]);
+    deleteOnDiscord(question.id, question.channelId);
+    await deletedAnswers([answerRoute(answer)]);
   });
 
   it('deletes the answer in the thread the question was asked in', async () => {
     const thread = addThread(h.client, SUPPORT_ID, 'my setup');
     const { question, reply } = await post(QUESTION, { channelId: thread.id });
-    await deleteOnDiscord(question.id, thread.id);
-    expect(h.deleted()).toEqual([`/channels/${thread.id}/messages/${reply?.answerId}`]);
+    deleteOnDiscord(question.id, thread.id);
+    await deletedAnswers([`/channels/${thread.id}/messages/${reply?.answerId}`]);
   });
 
   it('deletes the answer when the question is deleted while the answer is still being sent', async () => {
     const send = vi.mocked(Message.prototype.reply);
     const original = send.getMockImplementation();
     send.mockImplementationOnce(async function (this: Message, options) {
-      await deleteOnDiscord(this.id, this.channelId); // arrives before the send has returned
+      deleteOnDiscord(this.id, this.channelId); // arrives before the send has returned
       return original?.call(this, options) as ReturnType<Message['reply']>;
     });
     const { question } = await post(QUESTION);
-    await new Promise((resolve) => setTimeout(resolve, 40));
     const reply = replies.find((r) => r.questionId === question.id);
     expect(reply).toBeDefined();
-    expect(h.deleted()).toEqual([`/channels/${SUPPORT_ID}/messages/${reply?.answerId}`]);
+    await deletedAnswers([`/channels/${SUPPORT_ID}/messages/${reply?.answerId}`]);
   });
 
   it('leaves the answer once the follow-up window is over', async () => {
     const { question } = await answered();
     h.clock.now += (TEST_CONFIG.FOLLOWUP_WINDOW_MINUTES + 1) * 60_000;
-    await deleteOnDiscord(question.id, question.channelId);
-    expect(h.deleted()).toEqual([]);
+    await deleteAndExpectNoAnswerRemoved(question);
   });
 
   it('deletes nothing for a question the bot did not answer', async () => {
     const { question, reply } = await post('thanks everyone, that worked!');
     expect(reply).toBeUndefined();
-    await deleteOnDiscord(question.id, question.channelId);
-    expect(h.deleted()).toEqual([]);
+    await deleteAndExpectNoAnswerRemoved(question);
   });
 });

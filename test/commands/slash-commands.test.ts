@@ -281,6 +281,33 @@ describe('/stats', () => {
     expect(answer.content).toContain('1× how do I change the temperature?');
   });
 
+  it("never shows another server's answers or questions", async () => {
+    const { store } = h.context;
+    store.recordAnswer({
+      guildId: 'another-server',
+      channelId: 'their-help',
+      conversationId: 'their-help',
+      userId: 'their-user',
+      questionMessageId: 'q9',
+      intent: 'error-429-rate-limit',
+      kind: 'answer',
+      decidedBy: 'local classifier',
+    });
+    store.recordUnanswered({
+      guildId: 'another-server',
+      channelId: 'their-help',
+      userId: 'their-user',
+      messageId: 'q10',
+      text: 'my private question in another server',
+      reason: 'silent: low confidence',
+    });
+    const answer = await h.slash('stats', asModerator);
+    expect(answer.content).toContain('Replies: 0');
+    expect(answer.content).toContain('Unanswered help requests: 0');
+    expect(answer.content).not.toContain('error-429-rate-limit');
+    expect(answer.content).not.toContain('my private question');
+  });
+
   it('looks back the number of days asked for', async () => {
     const { store } = h.context;
     store.recordUnanswered({

@@ -3,8 +3,9 @@
 import { cpSync, mkdtempSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createLiveKnowledge, type LiveKnowledge } from '../../src/knowledge/live.ts';
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createLiveKnowledge, type LiveKnowledge, RELOAD_DEBOUNCE_MS } from '../../src/knowledge/live.ts';
+import { loadKnowledgeState } from '../../src/knowledge/state.ts';
 import { createLogger, silentLogger } from '../../src/logger.ts';
 import { createPipeline } from '../../src/pipeline/pipeline.ts';
 import { openStore } from '../../src/store/store.ts';
@@ -14,6 +15,14 @@ import { TEST_CONFIG } from '../support/pipeline.ts';
 const ENTRY = 'error-401-unauthorized';
 let dir: string;
 const opened: LiveKnowledge[] = [];
+/** The knowledge folder loaded once for the file: each test's copy starts from the same files. */
+let initial: ReturnType<LiveKnowledge['current']>;
+
+beforeAll(() => {
+  const loaded = loadKnowledgeState('knowledge');
+  if (!loaded.state) throw new Error(loaded.problems.join('\n'));
+  initial = loaded.state;
+});
 
 beforeEach(() => {
   dir = mkdtempSync(path.join(tmpdir(), 'kb-live-'));
@@ -25,8 +34,8 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function open(logger = silentLogger()): LiveKnowledge {
-  const { live, problems } = createLiveKnowledge({ dir, logger });
+function open(logger = silentLogger(), debounceMs = RELOAD_DEBOUNCE_MS): LiveKnowledge {
+  const { live, problems } = createLiveKnowledge({ dir, logger, initial, debounceMs });
   if (!live) throw new Error(problems.join('\n'));
   opened.push(live);
   return live;
@@ -51,16 +60,34 @@ function breakFile(id: string): void {
   writeFileSync(file(id), '---\ntitle: [unclosed\n---\nbody\n');
 }
 
-async function eventually(check: () => boolean, timeoutMs = 5000): Promise<number> {
+/** Waits until `check` holds; returns how long that took. */
+async function eventually(check: () => boolean, timeout = 5000): Promise<number> {
   const started = Date.now();
-  while (!check()) {
-    if (Date.now() - started > timeoutMs) throw new Error(`not within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
+  await vi.waitFor(() => expect(check()).toBe(true), { timeout, interval: 25 });
   return Date.now() - started;
 }
 
+/**
+ * A second watcher on the same folder that reloads only after twice the debounce: once it has
+ * reloaded, any reload the watcher under test was going to make has happened too. This turns
+ * "nothing more happened" into waiting for an event.
+ */
+function slowerWatcher(): LiveKnowledge {
+  const witness = open(silentLogger(), RELOAD_DEBOUNCE_MS * 2);
+  witness.watch();
+  return witness;
+}
+
 describe('reload', () => {
+  it('serves a set handed in at start-up until the first reload', () => {
+    const live = open();
+    expect(live.current()).toBe(initial);
+    retitle(ENTRY, 'Edited title');
+    live.reload();
+    expect(live.current()).not.toBe(initial);
+    expect(live.current().kb.byId.get(ENTRY)?.title).toBe('Edited title');
+  });
+
   it('puts a good edit in service', () => {
     const live = open();
     retitle(ENTRY, 'Edited title');
@@ -194,9 +221,10 @@ describe('the watcher', () => {
     });
     const live = open(logger);
     live.watch();
+    const witness = slowerWatcher();
     for (let i = 0; i < 5; i++) retitle(ENTRY, `Burst ${i}`);
-    await eventually(() => live.current().kb.byId.get(ENTRY)?.title === 'Burst 4');
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await eventually(() => witness.current().kb.byId.get(ENTRY)?.title === 'Burst 4');
+    expect(live.current().kb.byId.get(ENTRY)?.title).toBe('Burst 4');
     expect(lines.filter((line) => line.includes('"knowledge reloaded"'))).toHaveLength(1);
   });
 
@@ -204,8 +232,9 @@ describe('the watcher', () => {
     const live = open();
     live.watch();
     live.close();
+    const witness = slowerWatcher();
     retitle(ENTRY, 'After close');
-    await new Promise((resolve) => setTimeout(resolve, 600));
+    await eventually(() => witness.current().kb.byId.get(ENTRY)?.title === 'After close');
     expect(live.current().kb.byId.get(ENTRY)?.title).not.toBe('After close');
   });
 });

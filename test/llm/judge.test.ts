@@ -365,7 +365,7 @@ describe('what the judge logs when it fails', () => {
 
 describe('the request the judge builds', () => {
   it('lists the candidate ids, titles and summaries, and nothing else about the bot', () => {
-    // This is everything a provider learns about a gray-zone message (see the README).
+    // This is everything a provider learns about a gray-zone message (see docs/llm.md).
     const body = buildRequest(LOOPING, 'm', []);
     expect(JSON.parse(body.messages[1]?.content as string)).toEqual({
       candidates: [

@@ -4,9 +4,9 @@
 // an error quotes them; and above debug level the log holds no message text at all.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MUTE_REPLIES } from '../../src/pipeline/commands.ts';
+import { type BotProcess, startBot, stopAllBots } from '../../tools/wire/bot-process.ts';
+import { type BotMessage, type FakeDiscord, startFakeDiscord } from '../../tools/wire/fake-discord.ts';
 import { startFakeOpenAi } from '../llm/fake-openai.ts';
-import { type BotProcess, startBot, stopAllBots } from '../wire/bot-process.ts';
-import { type BotMessage, type FakeDiscord, startFakeDiscord } from '../wire/fake-discord.ts';
 import { fakeKeys, leakedIn, seeded } from './support.ts';
 import { type RejectionTrigger, rejectionTrigger, SIGTERM_EXITS, WIRE } from './wire-support.ts';
 

@@ -1,4 +1,4 @@
-// For the safety suites that start the real bot process (test/wire/bot-process.ts) against the
+// For the safety suites that start the real bot process (tools/wire/bot-process.ts) against the
 // fake Discord server: a way to make the bot process hit a stray promise rejection, without any
 // test-only code in src/. A small ES module preloaded through NODE_OPTIONS, in the bot's node
 // process only (not tsx's launcher), rejects a promise nobody handles when it receives SIGUSR2.

@@ -92,6 +92,9 @@ const user = (id: string) => ({
   avatar: null,
 });
 
+/** The real knowledge folder, loaded by the first harness of a test file and shared after that. */
+let defaultKnowledge: ReturnType<LiveKnowledge['current']> | undefined;
+
 export async function createHarness(
   options: { knowledgeDir?: string; config?: Record<string, string> } = {},
 ): Promise<Harness> {
@@ -111,9 +114,14 @@ export async function createHarness(
   const clock = { now: Date.now() };
   const store = openStore(':memory:', () => clock.now);
   const logger = silentLogger();
-  const created = createLiveKnowledge({ dir: options.knowledgeDir ?? 'knowledge', logger });
+  const created = createLiveKnowledge({
+    dir: options.knowledgeDir ?? 'knowledge',
+    logger,
+    initial: options.knowledgeDir ? undefined : defaultKnowledge,
+  });
   if (!created.live) throw new Error(created.problems.join('\n'));
   const knowledge = created.live;
+  if (!options.knowledgeDir) defaultKnowledge ??= knowledge.current();
   const context: CommandContext = { store, knowledge, config, logger };
   const commands = await loadCommands();
 

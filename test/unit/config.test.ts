@@ -35,6 +35,7 @@ describe('parseConfig defaults', () => {
       USER_COOLDOWN_SECONDS: 30,
       CHANNEL_MAX_ANSWERS_PER_MINUTE: 6,
       UNANSWERED_RETENTION_DAYS: 30,
+      ANSWER_RETENTION_DAYS: 90,
       LOG_LEVEL: 'info',
       LLM_BASE_URL: 'https://api.openai.com/v1',
       LLM_MODEL: 'gpt-4o-mini',

@@ -1,9 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type AnswerRecord, openStore, type Store } from '../../src/store/store.ts';
+import { type AnswerRecord, openStatsReader, openStore, type Store } from '../../src/store/store.ts';
 
 const DAY = 86_400_000;
 const T0 = Date.UTC(2026, 0, 1);
@@ -220,7 +220,7 @@ describe('pruneUnanswered', () => {
     record('1 day old');
     clock.now = T0 + 40 * DAY;
     expect(store.pruneUnanswered(30)).toBe(1);
-    const left = store.stats(365).unanswered.map((row) => row.text);
+    const left = store.stats('g1', 365).unanswered.map((row) => row.text);
     expect(left.sort()).toEqual(['1 day old', '30 days old']);
   });
 
@@ -247,7 +247,7 @@ describe('votes', () => {
     store.setAnswerMessage(id, 'reply-1');
     store.vote('reply-1', 'u1', 'solved');
     store.vote('reply-1', 'u1', 'not-helpful');
-    expect(store.stats(7).feedback).toEqual([
+    expect(store.stats('g1', 7).feedback).toEqual([
       { intent: 'error-401-unauthorized', vote: 'not-helpful', count: 1 },
     ]);
   });
@@ -259,7 +259,9 @@ describe('votes', () => {
     store.setAnswerMessage(id, 'reply-1');
     store.vote('reply-1', 'u1', 'solved');
     store.vote('reply-1', 'u2', 'solved');
-    expect(store.stats(7).feedback).toEqual([{ intent: 'error-401-unauthorized', vote: 'solved', count: 2 }]);
+    expect(store.stats('g1', 7).feedback).toEqual([
+      { intent: 'error-401-unauthorized', vote: 'solved', count: 2 },
+    ]);
   });
 });
 
@@ -272,7 +274,7 @@ describe('stats', () => {
     store.recordAnswer(answer({ intent: 'error-429-rate-limit', kind: 'followup' }));
     store.recordAnswer(answer({ intent: 'error-401-unauthorized' }));
     store.recordAnswer(answer({ intent: 'error-429-rate-limit' }));
-    const rows = store.stats(7).answers;
+    const rows = store.stats('g1', 7).answers;
     expect(rows[0]).toEqual({ intent: 'error-429-rate-limit', kind: 'answer', count: 3 });
     expect(rows).toHaveLength(3);
     expect(rows).toContainEqual({ intent: 'error-429-rate-limit', kind: 'followup', count: 1 });
@@ -286,7 +288,7 @@ describe('stats', () => {
     store.recordAnswer(answer({ intent: 'old-intent' }));
     clock.now = T0 + 20 * DAY;
     store.recordAnswer(answer({ intent: 'new-intent' }));
-    expect(store.stats(7).answers).toEqual([{ intent: 'new-intent', kind: 'answer', count: 1 }]);
+    expect(store.stats('g1', 7).answers).toEqual([{ intent: 'new-intent', kind: 'answer', count: 1 }]);
   });
 
   it('lists unanswered questions newest first with their reason', () => {
@@ -312,9 +314,40 @@ describe('stats', () => {
       text: 'newer',
       reason: 'x',
     });
-    expect(store.stats(7).unanswered).toEqual([
+    expect(store.stats('g1', 7).unanswered).toEqual([
       { text: 'newer', reason: 'x', topIntent: null, confidence: null, createdAt: T0 + 1000 },
       { text: 'older', reason: 'low confidence', topIntent: 'free-models', confidence: 0.4, createdAt: T0 },
     ]);
+  });
+});
+
+describe('the read-only stats reader', () => {
+  it('reads what the store wrote and offers nothing that writes', () => {
+    const store = open();
+    store.recordAnswer(answer());
+    store.close();
+    const reader = openStatsReader(file, () => T0);
+    try {
+      expect(reader.stats('g1', 7).answers).toEqual([
+        { intent: 'error-401-unauthorized', kind: 'answer', count: 1 },
+      ]);
+      // It offers reading only: no way to mute, record or prune through it.
+      expect(Object.keys(reader).sort()).toEqual(['close', 'guildsWithActivity', 'stats']);
+    } finally {
+      reader.close();
+    }
+  });
+
+  it('says there is no database yet instead of creating one', () => {
+    expect(() => openStatsReader(file)).toThrow(/No database at .* yet/);
+    expect(existsSync(file)).toBe(false);
+  });
+
+  it('refuses a database written by a newer version of the bot', () => {
+    open().close();
+    const db = new Database(file);
+    db.pragma('user_version = 99');
+    db.close();
+    expect(() => openStatsReader(file)).toThrow(/schema version 99, newer than this code .*update the code/);
   });
 });

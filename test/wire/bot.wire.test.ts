@@ -3,10 +3,10 @@
 // reconnects, threads and forum posts. Each test starts its own server and bot process.
 import { describe, expect, it } from 'vitest';
 import { MUTE_REPLIES } from '../../src/pipeline/commands.ts';
+import { type BotProcess, startBot } from '../../tools/wire/bot-process.ts';
+import type { BotMessage, FakeDiscord } from '../../tools/wire/fake-discord.ts';
 import { realKnowledge } from '../support/pipeline.ts';
 import { SEED_TURNS } from '../support/seed.ts';
-import { type BotProcess, startBot } from './bot-process.ts';
-import type { BotMessage, FakeDiscord } from './fake-discord.ts';
 import { useFakeDiscord } from './harness.ts';
 
 const { kb } = realKnowledge();

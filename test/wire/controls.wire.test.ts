@@ -4,8 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { FEEDBACK_REPLIES } from '../../src/discord/feedback.ts';
 import { INTERACTION_REPLIES } from '../../src/discord/interactions.ts';
 import { MUTE_REPLIES } from '../../src/pipeline/commands.ts';
-import { type BotProcess, startBot } from './bot-process.ts';
-import type { BotMessage, FakeDiscord } from './fake-discord.ts';
+import { type BotProcess, startBot } from '../../tools/wire/bot-process.ts';
+import type { BotMessage, FakeDiscord } from '../../tools/wire/fake-discord.ts';
 import { useFakeDiscord } from './harness.ts';
 
 const WAIT = 10_000;

@@ -14,7 +14,7 @@ import {
   RESTEvents,
 } from 'discord.js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type FakeDiscord, startFakeDiscord } from './fake-discord.ts';
+import { type FakeDiscord, startFakeDiscord } from '../../tools/wire/fake-discord.ts';
 
 const INTENTS = [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.MessageContent];
 

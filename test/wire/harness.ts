@@ -1,8 +1,8 @@
 // The per-test setup every wire suite shares: a fresh fake Discord server, and afterwards no bot
 // process left, and no REST call the fake did not know (that would hide a bug).
 import { afterEach, beforeEach, expect } from 'vitest';
-import { stopAllBots } from './bot-process.ts';
-import { type FakeDiscord, startFakeDiscord } from './fake-discord.ts';
+import { stopAllBots } from '../../tools/wire/bot-process.ts';
+import { type FakeDiscord, startFakeDiscord } from '../../tools/wire/fake-discord.ts';
 
 /** Registers the hooks; `use` receives each test's server. */
 export function useFakeDiscord(use: (discord: FakeDiscord) => void): void {

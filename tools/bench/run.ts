@@ -3,13 +3,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { buildClassifier } from '../classifier/classifier.ts';
-import type { EvalCase } from '../eval/cases.ts';
-import { computeMetrics, runCases } from '../eval/evaluate.ts';
-import { loadKnowledgeState } from '../knowledge/state.ts';
-import { createPipeline, type KnowledgeState, type PipelineConfig } from '../pipeline/pipeline.ts';
-import type { IncomingMessage } from '../pipeline/types.ts';
-import { openStore } from '../store/store.ts';
+import { buildClassifier } from '../../src/classifier/classifier.ts';
+import type { EvalCase } from '../../src/eval/cases.ts';
+import { computeMetrics, runCases } from '../../src/eval/evaluate.ts';
+import { loadKnowledgeState } from '../../src/knowledge/state.ts';
+import { createPipeline, type KnowledgeState, type PipelineConfig } from '../../src/pipeline/pipeline.ts';
+import type { IncomingMessage } from '../../src/pipeline/types.ts';
+import { openStore } from '../../src/store/store.ts';
 import { buildBaselines } from './baselines.ts';
 import {
   collectGarbage,

@@ -1,4 +1,4 @@
-// Preloaded into the bot process by scripts/memory-check.ts (NODE_OPTIONS=--import): on SIGUSR2
+// Preloaded into the bot process by tools/memory-check.ts (NODE_OPTIONS=--import): on SIGUSR2
 // it runs a full garbage collection, so that RSS samples compare retained memory rather than
 // wherever V8's collection cycle happens to be. It changes nothing else in the bot.
 import { writeSync } from 'node:fs';

@@ -2,9 +2,9 @@
 // definitions of src/eval/evaluate.ts), threshold sweeps, per-call latency and memory.
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import type { EvalCase } from '../eval/cases.ts';
-import { computeMetrics, NONE, type TurnResult } from '../eval/evaluate.ts';
-import { withoutQuotes } from '../pipeline/pipeline.ts';
+import type { EvalCase } from '../../src/eval/cases.ts';
+import { computeMetrics, NONE, type TurnResult } from '../../src/eval/evaluate.ts';
+import { withoutQuotes } from '../../src/pipeline/pipeline.ts';
 import type { Hit } from './baselines.ts';
 
 export interface LabeledMessage {

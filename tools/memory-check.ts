@@ -1,6 +1,6 @@
 // npm run memory-check: does the bot's memory stay flat under a long stream of messages?
 //
-// Starts the fake Discord server (test/wire) on 127.0.0.1 and the real bot as a child process
+// Starts the fake Discord server (tools/wire) on 127.0.0.1 and the real bot as a child process
 // against it, then posts 50,000 messages from many users (mostly chatter, some questions and
 // follow-ups, in #sillytavern, help threads opened along the way and #general) in batches, waiting
 // after each batch until the bot has handled its last message. The bot's RSS (VmRSS of its node process) is sampled after
@@ -15,10 +15,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { seededRandom } from '../src/bench/synthetic.ts';
 import { loadKnowledgeState } from '../src/knowledge/state.ts';
-import { type BotProcess, REPO_ROOT, startBot, stopAllBots } from '../test/wire/bot-process.ts';
-import { type FakeDiscord, snowflake, startFakeDiscord } from '../test/wire/fake-discord.ts';
+import { seededRandom } from './bench/synthetic.ts';
+import { type BotProcess, REPO_ROOT, startBot, stopAllBots } from './wire/bot-process.ts';
+import { type FakeDiscord, snowflake, startFakeDiscord } from './wire/fake-discord.ts';
 
 const BASELINE_AT = 5_000;
 const messagesArg = process.argv.indexOf('--messages');
@@ -208,7 +208,7 @@ async function main(): Promise<number> {
       env: {
         LOG_LEVEL: 'debug',
         CHANNEL_MAX_ANSWERS_PER_MINUTE: '100000',
-        NODE_OPTIONS: `--import ${pathToFileURL(path.join(REPO_ROOT, 'scripts', 'memory-check-gc.mjs')).href}`,
+        NODE_OPTIONS: `--import ${pathToFileURL(path.join(REPO_ROOT, 'tools', 'memory-check-gc.mjs')).href}`,
       },
     });
     // Help threads come and go: each is opened by an asker with a question; the newest few stay busy.

@@ -4,7 +4,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'yaml';
-import type { Entry } from '../knowledge/entry.ts';
+import type { Entry } from '../../src/knowledge/entry.ts';
 
 /** mulberry32: small, fast, good enough for test data. Returns floats in [0, 1). */
 export function seededRandom(seed: number): () => number {

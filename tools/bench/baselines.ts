@@ -3,7 +3,7 @@
 // ranks; whether it answers is decided by a threshold on its top hit, swept in measure.ts.
 import Fuse from 'fuse.js';
 import MiniSearch from 'minisearch';
-import type { Entry } from '../knowledge/entry.ts';
+import type { Entry } from '../../src/knowledge/entry.ts';
 
 /** A baseline's best guess for a message: higher score = more confident. */
 export interface Hit {
