@@ -3,12 +3,13 @@
 // For each: the best recall at precision >= 0.95 (and false answers <= 0.05), and the best precision
 // at recall >= 0.75, both over the same threshold grid. An oracle over thresholds, so only for
 // comparing models; the honest figure is `npm run eval -- --cv 5`.
+
+import { buildClassifier as buildCentroidScorer } from '../src/classifier/centroid-scorer.ts';
 import { buildClassifier, type ClassifierOptions, type Scored } from '../src/classifier/classifier.ts';
 import { readCases, trainingTexts } from '../src/eval/cases.ts';
 import { foldsBySource, rateSettings } from '../src/eval/cross-validate.ts';
 import { NONE } from '../src/eval/evaluate.ts';
 import { loadKnowledge } from '../src/knowledge/load.ts';
-import { buildClassifier as buildCentroidScorer } from '../src/classifier/centroid-scorer.ts';
 
 const corpusFile = process.argv[2] ?? 'eval/train.jsonl';
 const { kb } = loadKnowledge('knowledge');
@@ -29,8 +30,14 @@ variants['softmax + corpus (default)'] = learned();
 variants['style 1'] = learned({ featureWeights: { words: 1, chars: 0.6, style: 1 } });
 variants['style 1.5'] = learned({ featureWeights: { words: 1, chars: 0.6, style: 1.5 } });
 variants['style 1, chars 0.3'] = learned({ featureWeights: { words: 1, chars: 0.3, style: 1 } });
-variants['style 1, 20 epochs'] = learned({ featureWeights: { words: 1, chars: 0.6, style: 1 }, trainingOptions: { epochs: 20 } });
-variants['style 1, lr 0.2'] = learned({ featureWeights: { words: 1, chars: 0.6, style: 1 }, trainingOptions: { learningRate: 0.2 } });
+variants['style 1, 20 epochs'] = learned({
+  featureWeights: { words: 1, chars: 0.6, style: 1 },
+  trainingOptions: { epochs: 20 },
+});
+variants['style 1, lr 0.2'] = learned({
+  featureWeights: { words: 1, chars: 0.6, style: 1 },
+  trainingOptions: { learningRate: 0.2 },
+});
 // Today's scorer (TF-IDF centroids + keywords) does not learn from the corpus; its score is mapped
 // onto the same decision rule, so only its ranking and scale are compared.
 variants['centroid scorer (first version)'] = () => {

@@ -96,7 +96,9 @@ export const DEFAULT_FEATURE_WEIGHTS: FeatureWeights = { words: 1, chars: 0.6, s
 export function styleFeatures(text: string, normalized: string): string[] {
   const out: string[] = [];
   const length = normalized.length;
-  out.push(length < 60 ? 'len:short' : length < 200 ? 'len:medium' : length < 600 ? 'len:long' : 'len:very-long');
+  out.push(
+    length < 60 ? 'len:short' : length < 200 ? 'len:medium' : length < 600 ? 'len:long' : 'len:very-long',
+  );
   if (text.includes('?')) out.push('question-mark');
   if (/```|`[^`\n]+`/.test(text)) out.push('code');
   if (/^#{1,4} |\n#{1,4} /.test(text)) out.push('markdown-heading');

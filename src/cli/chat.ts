@@ -30,7 +30,9 @@ if (consoleDatabase !== ':memory:' && path.resolve(consoleDatabase) === path.res
     USAGE,
   ]);
 }
-const { state, problems } = loadKnowledgeState(config.KNOWLEDGE_DIR, { trainingFile: config.TRAINING_CORPUS });
+const { state, problems } = loadKnowledgeState(config.KNOWLEDGE_DIR, {
+  trainingFile: config.TRAINING_CORPUS,
+});
 if (!state) {
   console.error(
     `The knowledge folder ${config.KNOWLEDGE_DIR} has problems:\n${problems.map((p) => `  - ${p}`).join('\n')}`,

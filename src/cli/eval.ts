@@ -56,7 +56,8 @@ for (const c of cases)
       unknown.add(turn.intent);
       turn.intent = NONE;
     }
-if (unknown.size) console.log(`labels without an entry here, counted as none: ${[...unknown].sort().join(', ')}`);
+if (unknown.size)
+  console.log(`labels without an entry here, counted as none: ${[...unknown].sort().join(', ')}`);
 
 let judge: ReturnType<typeof judgeFromConfig>;
 if (llm) {

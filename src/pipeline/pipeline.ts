@@ -75,7 +75,6 @@ export function withoutQuotes(content: string): string {
     .trim();
 }
 
-
 export function createPipeline({ knowledge, store, config, now = Date.now, judge }: PipelineDeps) {
   const windowMs = config.FOLLOWUP_WINDOW_MINUTES * 60_000;
   const memory = createMemory(windowMs, HANDOVER_MS);
@@ -159,7 +158,12 @@ export function createPipeline({ knowledge, store, config, now = Date.now, judge
     const followUp = previous ? detectFollowUp(text) : undefined;
     // No LLM call for a follow-up, nor for a message the limits would silence anyway (a flood
     // cannot spend the budget).
-    if (judge && !followUp && isGrayZone(classification, classifier.settings.grayZoneFloor) && !limits.check(rate.user, rate.channel, at)) {
+    if (
+      judge &&
+      !followUp &&
+      isGrayZone(classification, classifier.settings.grayZoneFloor) &&
+      !limits.check(rate.user, rate.channel, at)
+    ) {
       const candidates = classification.candidates.slice(0, 3).flatMap((c) => {
         const candidate = kb.byId.get(c.intent);
         return candidate
