@@ -1,8 +1,15 @@
 // npm run chat: the bot in the terminal. You type as a user in #sillytavern; it answers exactly
 // as on Discord (same pipeline, store and knowledge). Piped stdin is read line by line;
-// --json prints one object per input line.
+// --json prints one object per input line. --attach PATH (repeatable) attaches files to the next
+// line, read as on Discord: text files for their error lines, screenshots through OCR.
+
 import { userInfo } from 'node:os';
+import { basename, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import { pathToFileURL } from 'node:url';
+import { localFileLoader } from '../attachments/fetch.ts';
+import { createOcrPool } from '../attachments/ocr.ts';
+import { type AttachmentRef, attachmentKind, createAttachmentReader } from '../attachments/read.ts';
 import { loadKnowledgeState } from '../knowledge/state.ts';
 import { createPipeline } from '../pipeline/pipeline.ts';
 import type { Outcome } from '../pipeline/types.ts';
@@ -10,6 +17,15 @@ import { openStore } from '../store/store.ts';
 import { configOrExit } from './exit.ts';
 
 const json = process.argv.includes('--json');
+const attachPaths = process.argv.flatMap((arg, i) => (arg === '--attach' ? [process.argv[i + 1]] : []));
+if (attachPaths.some((p) => !p || p.startsWith('--'))) {
+  console.error('usage: npm run chat -- [--json] [--attach PATH]...   (--attach: a file for the next line)');
+  process.exit(2);
+}
+let pendingAttachments: AttachmentRef[] = (attachPaths as string[]).map((path) => ({
+  name: basename(path),
+  url: pathToFileURL(resolve(path)).href,
+}));
 const interactive = process.stdin.isTTY && !json;
 
 const config = configOrExit();
@@ -28,6 +44,9 @@ const PIPED_LINE_INTERVAL_MS = 30_000;
 let clock = Date.now();
 const now = () => (interactive ? Date.now() : clock);
 const pipeline = createPipeline({ knowledge: () => state, store, config, now });
+const needsOcr = pendingAttachments.some((ref) => attachmentKind(ref) === 'image');
+const ocr = needsOcr ? await createOcrPool({ limits: { timeoutMs: config.OCR_TIMEOUT_MS } }) : undefined;
+const attachmentReader = createAttachmentReader({ load: localFileLoader, ocr });
 
 let counter = 0;
 const consoleUserName = (() => {
@@ -37,9 +56,12 @@ const consoleUserName = (() => {
     return 'you';
   }
 })();
-function handleLine(line: string): Promise<Outcome> {
+async function handleLine(line: string): Promise<Outcome> {
   clock += PIPED_LINE_INTERVAL_MS;
   counter++;
+  const attachments = pendingAttachments;
+  pendingAttachments = [];
+  const { texts } = await attachmentReader.read(attachments);
   return pipeline.handle({
     id: `console-${Date.now()}-${counter}`,
     guildId: 'console',
@@ -47,7 +69,8 @@ function handleLine(line: string): Promise<Outcome> {
     channelName: config.SUPPORT_CHANNELS[0] ?? 'sillytavern',
     author: { id: 'console-user', displayName: consoleUserName, isBot: false, roles: [] },
     content: line,
-    attachments: [],
+    attachments,
+    attachmentText: texts,
     createdAt: now(),
   });
 }
@@ -86,4 +109,5 @@ for await (const line of lines) {
   if (interactive) lines.prompt();
 }
 store.close();
+await ocr?.terminate();
 if (interactive) console.log();

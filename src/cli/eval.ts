@@ -1,5 +1,8 @@
 // npm run eval -- FILE [--json] [--llm]: answer quality of the whole pipeline on labeled messages;
 // --llm adds the LLM judge of the gray zone (LLM_* settings) and what it costs and changes.
+import { localFileLoader } from '../attachments/fetch.ts';
+import { createOcrPool } from '../attachments/ocr.ts';
+import { attachmentKind, createAttachmentReader } from '../attachments/read.ts';
 import { loadConfig, secretsOf } from '../config.ts';
 import { readCases } from '../eval/cases.ts';
 import { computeMetrics, NONE, runCases } from '../eval/evaluate.ts';
@@ -61,12 +64,18 @@ if (llm) {
     process.exit(2);
   }
 }
-const results = await runCases(cases, state, judge?.judge);
+// Cases with screenshots start the OCR workers, with the bot's per-image time limit.
+const attached = cases.flatMap((c) => c.turns.flatMap((t) => t.attachments ?? []));
+const ocr = attached.some((a) => attachmentKind({ name: a.path }) === 'image')
+  ? await createOcrPool({ limits: config.ok ? { timeoutMs: config.config.OCR_TIMEOUT_MS } : {} })
+  : undefined;
+const attachmentReader = createAttachmentReader({ load: localFileLoader, ocr });
+const results = await runCases(cases, state, judge?.judge, attachmentReader);
 const metrics = computeMetrics(results);
 let llmMetrics: { llm_calls_per_100_messages: number; llm_changed_share: number } | undefined;
 if (judge) {
   // The same cases without the judge: a decision "changed" when the answered intent differs.
-  const local = await runCases(cases, state);
+  const local = await runCases(cases, state, undefined, attachmentReader);
   const changed = results.filter((r, i) => r.answered !== local[i]?.answered).length;
   const per = (n: number, whole: number) => (whole === 0 ? 0 : Math.round((n / whole) * 1000) / 1000);
   llmMetrics = {
@@ -116,4 +125,5 @@ for (const r of results.filter((r) => !r.correct)) {
     `  ${r.caseId}${r.turn ? `#${r.turn}` : ''} expected ${r.expected}${r.followup ? ` (${r.followup})` : ''}, got ${r.answered} [${r.outcome.reason}${scores ? `; top: ${scores}` : ''}]: ${r.text.slice(0, 110).replace(/\s+/g, ' ')}`,
   );
 }
+await ocr?.terminate();
 if (json) console.log(JSON.stringify(llmMetrics ? { ...metrics, ...llmMetrics } : metrics));
