@@ -5,7 +5,7 @@ import { redactKeys } from '../safety/leaked-keys.ts';
 
 /** Status codes (not inside numbers, times or versions), error words and error bodies. */
 const ERROR_LINE =
-  /(?<![\d.:/-])[45]\d\d(?![\d.:/-])|error|exception|fail(?:s|ed|ure)?\b|unauthori[sz]ed|forbidden|insufficient|exceeded|denied|invalid|not found|missing|timed? ?out|refused|rate.?limit|too many requests|payment required/i;
+  /(?<!\d|\d[.:/-])[45]\d\d(?!\d|[.:/-]\d)|error|exception|fail(?:s|ed|ure)?\b|unauthori[sz]ed|forbidden|insufficient|exceeded|denied|invalid|not found|missing|timed? ?out|refused|rate.?limit|too many requests|payment required/i;
 /** Node's network errors: ECONNREFUSED, ETIMEDOUT, ENOTFOUND… */
 const ERRNO = /\bE[A-Z]{4,}\b/;
 /** "    at handler (server.js:1:2)": the stack below an error head repeats nothing useful. */
