@@ -39,8 +39,10 @@ export function attachmentQuote(
   let best: { attachment: AttachmentText; line: string; score: number } | undefined;
   for (const attachment of attachments) {
     for (const line of attachment.lines) {
-      const score = classifier.classify(line).candidates.find((c) => c.intent === intent)?.score ?? 0;
-      if (score > (best?.score ?? 0)) best = { attachment, line, score };
+      // The line must point to this entry first on its own, not merely share a word with it.
+      const [top] = classifier.classify(line).candidates;
+      if (top?.intent === intent && top.score > (best?.score ?? 0))
+        best = { attachment, line, score: top.score };
     }
   }
   if (!best) return undefined;
