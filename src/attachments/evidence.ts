@@ -1,7 +1,7 @@
 // What the pipeline does with attachment text: the error lines are classified together with the
 // message, their keys get the usual warning, and an answer says which line it read.
 import type { Classifier } from '../classifier/classifier.ts';
-import type { KeyKind } from '../safety/leaked-keys.ts';
+import { type KeyKind, redactKeys } from '../safety/leaked-keys.ts';
 import type { AttachmentText } from './read.ts';
 
 /** The text the classifier reads: the asker's words, then the error lines of the attachments. */
@@ -24,7 +24,9 @@ function quotable(text: string, max: number): string {
 
 /** A file name shown as plain text: no markdown, no mention syntax. */
 function plainName(name: string): string {
-  return name.replace(/[^\w.\- ]|_/g, '-').slice(0, 40);
+  return redactKeys(name)
+    .replace(/[^\w.\- ]|_/g, '-')
+    .slice(0, 40);
 }
 
 /**

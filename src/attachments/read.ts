@@ -1,7 +1,7 @@
 // From a message's attachments to the error lines they carry: text files (Discord's message.txt,
 // logs, JSON, YAML) are read as text, screenshots through OCR. What comes out is only the error
 // lines with keys redacted, and which kinds of key were seen; the rest of the text is dropped here.
-import { findLeakedKeys, type KeyKind } from '../safety/leaked-keys.ts';
+import { findLeakedKeys, type KeyKind, redactKeys } from '../safety/leaked-keys.ts';
 import { errorLines } from './error-lines.ts';
 import type { LoadBytes } from './fetch.ts';
 import { DEFAULT_OCR_LIMITS, type OcrPool } from './ocr.ts';
@@ -113,11 +113,13 @@ export function createAttachmentReader({ load, ocr }: { load: LoadBytes; ocr?: O
           count[kind]++;
           result = kind === 'image' ? await readImage(ref) : await readText(ref);
         }
+        // The name goes to the log: even a key in a file name stays out of it.
+        const name = redactKeys(ref.name);
         if (typeof result === 'string') {
-          report.push({ name: ref.name, kind, outcome: result, lines: 0 });
+          report.push({ name, kind, outcome: result, lines: 0 });
           continue;
         }
-        report.push({ name: ref.name, kind, outcome: 'read', lines: result.lines.length });
+        report.push({ name, kind, outcome: 'read', lines: result.lines.length });
         if (result.lines.length > 0 || result.leakedKeys.length > 0) texts.push(result);
       }
       return { texts, report };
