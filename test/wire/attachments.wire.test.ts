@@ -2,6 +2,7 @@
 // Discord server, which serves the files from its own host (the host of DISCORD_API_URL).
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { fakeKeys } from '../safety/support.ts';
 import { realKnowledge } from '../support/pipeline.ts';
 import { type BotProcess, startBot } from './bot-process.ts';
 import type { BotMessage, FakeDiscord } from './fake-discord.ts';
@@ -154,5 +155,23 @@ describe('attachments on the wire', { timeout: 90_000 }, () => {
     expect(quick.content).toContain(answerOf('error-429-rate-limit'));
     expect(slow.content).toContain(answerOf('error-401-unauthorized'));
     expect(quick.createdAt).toBeLessThan(slow.createdAt);
+  });
+
+  it('warns about a key inside a message.txt and keeps it out of the reply and the log', async () => {
+    const bot = await launchBot();
+    const key = fakeKeys()[0]!.key;
+    const log = `${fixture('message-401.txt')}\nRequest headers: { Authorization: 'Bearer ${key}' }\n`;
+    const question = discord.postMessage({
+      channel: 'sillytavern',
+      author: 'alice',
+      content: 'why 401?',
+      attachments: [{ filename: 'message.txt', content: log }],
+    });
+    const warning = await discord.waitForBotMessage((m) => m.content.includes('OpenRouter API key'), WAIT);
+    expect(warning.content).toContain('I deleted your message');
+    expect(discord.message(question.id)).toBeUndefined();
+    expect(warning.content).not.toContain(key);
+    await bot.waitForLog((l) => l.msg === 'read attachments' && l.messageId === question.id, WAIT);
+    expect(bot.lines.some((l) => l.text.includes(key.slice(9, 30)))).toBe(false);
   });
 });
