@@ -39,6 +39,9 @@ export const configSchema = z.object({
   UNANSWERED_RETENTION_DAYS: positiveInt(30),
   ANSWER_RETENTION_DAYS: positiveInt(90),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  /** OCR worker threads for screenshots; 0 reads no screenshots. */
+  OCR_WORKERS: z.coerce.number().int().min(0).max(8).default(2),
+  OCR_TIMEOUT_MS: positiveInt(3000),
   LLM_API_KEY: optionalText,
   LLM_BASE_URL: z.string().trim().url().default('https://api.openai.com/v1'),
   LLM_MODEL: z.string().trim().min(1).default('gpt-4o-mini'),

@@ -27,17 +27,24 @@ const learned =
 const only = process.env.ONLY;
 variants['softmax, knowledge files only'] = learned({}, false);
 variants['softmax + corpus (default)'] = learned();
-variants['style 1'] = learned({ featureWeights: { words: 1, chars: 0.6, style: 1 } });
+variants['two-stage'] = learned({ twoStage: true });
+variants['two-stage, style 1.5'] = learned({
+  twoStage: true,
+  featureWeights: { words: 1, chars: 0.6, style: 1.5 },
+});
 variants['style 1.5'] = learned({ featureWeights: { words: 1, chars: 0.6, style: 1.5 } });
-variants['style 1, chars 0.3'] = learned({ featureWeights: { words: 1, chars: 0.3, style: 1 } });
-variants['style 1, 20 epochs'] = learned({
-  featureWeights: { words: 1, chars: 0.6, style: 1 },
-  trainingOptions: { epochs: 20 },
-});
-variants['style 1, lr 0.2'] = learned({
-  featureWeights: { words: 1, chars: 0.6, style: 1 },
-  trainingOptions: { learningRate: 0.2 },
-});
+// Both scorers must agree on the entry; otherwise the softmax's best is demoted to silence.
+variants['softmax and centroid agree'] = (training) => {
+  const learnedScore = buildClassifier(kb.entries, { training }).score;
+  const centroid = buildCentroidScorer(kb.entries);
+  return (text) => {
+    const scored = learnedScore(text);
+    const other = centroid.classify(text).candidates[0]?.intent;
+    if (scored.candidates[0] && scored.candidates[0].intent !== other)
+      return { ...scored, candidates: scored.candidates.map((c) => ({ ...c, score: c.score / 4 })) };
+    return scored;
+  };
+};
 // Today's scorer (TF-IDF centroids + keywords) does not learn from the corpus; its score is mapped
 // onto the same decision rule, so only its ranking and scale are compared.
 variants['centroid scorer (first version)'] = () => {

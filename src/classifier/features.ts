@@ -87,7 +87,7 @@ export interface FeatureWeights {
   style: number;
 }
 
-export const DEFAULT_FEATURE_WEIGHTS: FeatureWeights = { words: 1, chars: 0.6, style: 0.5 };
+export const DEFAULT_FEATURE_WEIGHTS: FeatureWeights = { words: 1, chars: 0.6, style: 1.5 };
 
 /**
  * How a message is written, whatever its topic: the marks of a pull request, a bug report for

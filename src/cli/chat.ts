@@ -1,25 +1,42 @@
-// npm run chat -- [--json] [--db PATH]: the bot in the terminal. You type as a user in #sillytavern;
-// it answers exactly as on Discord (same pipeline and knowledge). Piped stdin is read line by line;
-// --json prints one object per input line. The console keeps its own database, in memory unless
-// --db names a file, so console chats, mutes and answers never reach the bot's DATABASE_PATH.
+// npm run chat -- [--json] [--db PATH] [--attach PATH]...: the bot in the terminal. You type as a
+// user in #sillytavern; it answers exactly as on Discord (same pipeline and knowledge). Piped stdin is
+// read line by line; --json prints one object per input line. The console keeps its own database, in
+// memory unless --db names a file, so console chats, mutes and answers never reach the bot's
+// DATABASE_PATH. --attach attaches files to the next line, read as on Discord: text files for their
+// error lines, screenshots through OCR.
 import { userInfo } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { localFileLoader } from '../attachments/fetch.ts';
+import { createOcrPool } from '../attachments/ocr.ts';
+import { type AttachmentRef, attachmentKind, createAttachmentReader } from '../attachments/read.ts';
 import { loadKnowledgeState } from '../knowledge/state.ts';
 import { createPipeline } from '../pipeline/pipeline.ts';
 import type { Outcome } from '../pipeline/types.ts';
 import { openStore } from '../store/store.ts';
 import { configOrExit, fail } from './exit.ts';
 
-const USAGE = 'usage: npm run chat -- [--json] [--db PATH]   (default: an in-memory database)';
-let options: { json?: boolean; db?: string };
+const USAGE =
+  'usage: npm run chat -- [--json] [--db PATH] [--attach PATH]...   (default: an in-memory database; --attach: a file for the next line)';
+let options: { json?: boolean; db?: string; attach?: string[] };
 try {
-  ({ values: options } = parseArgs({ options: { json: { type: 'boolean' }, db: { type: 'string' } } }));
+  ({ values: options } = parseArgs({
+    options: {
+      json: { type: 'boolean' },
+      db: { type: 'string' },
+      attach: { type: 'string', multiple: true },
+    },
+  }));
 } catch (error) {
   fail([(error as Error).message, USAGE]);
 }
 const json = options.json === true;
+let pendingAttachments: AttachmentRef[] = (options.attach ?? []).map((file) => ({
+  name: path.basename(file),
+  url: pathToFileURL(path.resolve(file)).href,
+}));
 const interactive = process.stdin.isTTY && !json;
 
 const config = configOrExit();
@@ -53,6 +70,9 @@ const PIPED_LINE_INTERVAL_MS = 30_000;
 let clock = Date.now();
 const now = () => (interactive ? Date.now() : clock);
 const pipeline = createPipeline({ knowledge: () => state, store, config, now });
+const needsOcr = pendingAttachments.some((ref) => attachmentKind(ref) === 'image');
+const ocr = needsOcr ? await createOcrPool({ limits: { timeoutMs: config.OCR_TIMEOUT_MS } }) : undefined;
+const attachmentReader = createAttachmentReader({ load: localFileLoader, ocr });
 
 let counter = 0;
 const consoleUserName = (() => {
@@ -62,9 +82,12 @@ const consoleUserName = (() => {
     return 'you';
   }
 })();
-function handleLine(line: string): Promise<Outcome> {
+async function handleLine(line: string): Promise<Outcome> {
   clock += PIPED_LINE_INTERVAL_MS;
   counter++;
+  const attachments = pendingAttachments;
+  pendingAttachments = [];
+  const { texts } = await attachmentReader.read(attachments);
   return pipeline.handle({
     id: `console-${Date.now()}-${counter}`,
     guildId: 'console',
@@ -72,7 +95,8 @@ function handleLine(line: string): Promise<Outcome> {
     channelName: config.SUPPORT_CHANNELS[0] ?? 'sillytavern',
     author: { id: 'console-user', displayName: consoleUserName, isBot: false, roles: [] },
     content: line,
-    attachments: [],
+    attachments,
+    attachmentText: texts,
     createdAt: now(),
   });
 }
@@ -111,4 +135,5 @@ for await (const line of lines) {
   if (interactive) lines.prompt();
 }
 store.close();
+await ocr?.terminate();
 if (interactive) console.log();

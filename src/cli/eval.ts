@@ -1,7 +1,9 @@
 // npm run eval -- FILE [--json] [--llm]: answer quality of the whole pipeline on labeled messages;
 // --llm adds the LLM judge of the gray zone (LLM_* settings) and what it costs and changes.
 // npm run eval -- --cv K [--json]: K-fold cross-validation over the training corpus, grouped by source.
-
+import { localFileLoader } from '../attachments/fetch.ts';
+import { createOcrPool } from '../attachments/ocr.ts';
+import { attachmentKind, createAttachmentReader } from '../attachments/read.ts';
 import type { ClassifierSettings } from '../classifier/classifier.ts';
 import { loadConfig, secretsOf } from '../config.ts';
 import { readCases } from '../eval/cases.ts';
@@ -82,6 +84,12 @@ if (llm) {
     process.exit(2);
   }
 }
+// Cases with screenshots start the OCR workers, with the bot's per-image time limit.
+const attached = cases.flatMap((c) => c.turns.flatMap((t) => t.attachments ?? []));
+const ocr = attached.some((a) => attachmentKind({ name: a.path }) === 'image')
+  ? await createOcrPool({ limits: config.ok ? { timeoutMs: config.config.OCR_TIMEOUT_MS } : {} })
+  : undefined;
+const attachmentReader = createAttachmentReader({ load: localFileLoader, ocr });
 let results: Awaited<ReturnType<typeof runCases>>;
 if (folds) {
   const cv = await crossValidate(state.kb, cases, folds);
@@ -93,13 +101,13 @@ if (folds) {
   );
   console.log(`thresholds the same search picks on the whole corpus: ${describeSettings(whole)}\n`);
 } else {
-  results = await runCases(cases, state, judge?.judge);
+  results = await runCases(cases, state, judge?.judge, attachmentReader);
 }
 const metrics = computeMetrics(results);
 let llmMetrics: { llm_calls_per_100_messages: number; llm_changed_share: number } | undefined;
 if (judge) {
   // The same cases without the judge: a decision "changed" when the answered intent differs.
-  const local = await runCases(cases, state);
+  const local = await runCases(cases, state, undefined, attachmentReader);
   const changed = results.filter((r, i) => r.answered !== local[i]?.answered).length;
   const per = (n: number, whole: number) => (whole === 0 ? 0 : Math.round((n / whole) * 1000) / 1000);
   llmMetrics = {
@@ -151,6 +159,7 @@ for (const r of results.filter((r) => !r.correct)) {
     `  ${r.caseId}${r.turn ? `#${r.turn}` : ''} expected ${r.expected}${r.followup ? ` (${r.followup})` : ''}, got ${r.answered} [${r.outcome.reason}${scores ? `; top: ${scores}` : ''}]: ${r.text.slice(0, 110).replace(/\s+/g, ' ')}`,
   );
 }
+await ocr?.terminate();
 if (json) console.log(JSON.stringify(llmMetrics ? { ...metrics, ...llmMetrics } : metrics));
 
 function describeSettings(s: ClassifierSettings): string {

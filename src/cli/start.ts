@@ -1,5 +1,8 @@
 // npm start: the bot on Discord. Start-up fails loudly, listing every problem at once.
 
+import { httpLoader } from '../attachments/fetch.ts';
+import { createOcrPool } from '../attachments/ocr.ts';
+import { createAttachmentReader } from '../attachments/read.ts';
 import { secretsOf } from '../config.ts';
 import { attachHandlers, createClient } from '../discord/client.ts';
 import { loadCommands } from '../discord/commands.ts';
@@ -52,8 +55,17 @@ try {
 const retention = startRetention({ store, config, logger });
 const judge = judgeFromConfig(config, logger)?.judge;
 const pipeline = createPipeline({ knowledge: knowledge.current, store, config, judge });
+// Screenshots are read by OCR worker threads started now, so the first image waits for nothing.
+let ocr: Awaited<ReturnType<typeof createOcrPool>> | undefined;
+try {
+  if (config.OCR_WORKERS > 0)
+    ocr = await createOcrPool({ workers: config.OCR_WORKERS, limits: { timeoutMs: config.OCR_TIMEOUT_MS } });
+} catch (error) {
+  fail([`Cannot start the OCR workers for screenshots: ${(error as Error).message}`]);
+}
+const attachments = createAttachmentReader({ load: httpLoader(config.DISCORD_API_URL), ocr });
 const client = createClient(config);
-attachHandlers(client, { config, logger, store, pipeline });
+attachHandlers(client, { config, logger, store, pipeline, attachments });
 attachInteractions(client, { commands, context: { store, knowledge, config, logger } });
 logger.info(
   {
@@ -74,6 +86,7 @@ async function shutdown(signal: string): Promise<void> {
   retention.stop();
   try {
     await client.destroy();
+    await ocr?.terminate();
   } finally {
     store.close();
     process.exit(0);

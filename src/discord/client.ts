@@ -10,13 +10,14 @@ import {
   Partials,
   PermissionFlagsBits,
 } from 'discord.js';
+import type { AttachmentReader } from '../attachments/read.ts';
 import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import type { Pipeline } from '../pipeline/pipeline.ts';
 import type { Outcome } from '../pipeline/types.ts';
 import type { Store } from '../store/store.ts';
 import { feedbackButtons } from './feedback.ts';
-import { toIncoming } from './incoming.ts';
+import { toIncoming, withAttachmentText } from './incoming.ts';
 import { NO_MENTIONS } from './mentions.ts';
 
 export { NO_MENTIONS };
@@ -28,6 +29,8 @@ export interface BotDeps {
   pipeline: Pipeline;
   /** The clock answers were recorded with (the follow-up window for deleted questions). */
   now?: () => number;
+  /** Reads text attachments and screenshots before the pipeline; without it they are ignored. */
+  attachments?: AttachmentReader;
 }
 
 export function createClient(config: Config): Client {
@@ -132,7 +135,15 @@ export function attachHandlers(client: Client, deps: BotDeps): void {
   client.on(Events.MessageCreate, async (message) => {
     if (!message.inGuild()) return;
     try {
-      const outcome = await deps.pipeline.handle(toIncoming(message));
+      const { incoming, report } = await withAttachmentText(
+        toIncoming(message),
+        deps.attachments,
+        deps.config.SUPPORT_CHANNELS,
+      );
+      // What was read, never the content: names, kinds, outcomes and line counts.
+      if (report.length)
+        deps.logger.debug({ messageId: message.id, attachments: report }, 'read attachments');
+      const outcome = await deps.pipeline.handle(incoming);
       deps.logger.debug(
         { messageId: message.id, kind: outcome.kind, intent: outcome.intent, reason: outcome.reason },
         'handled message',

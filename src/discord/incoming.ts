@@ -1,5 +1,7 @@
 // The one place that turns a discord.js Message into the pipeline's plain IncomingMessage.
 import { ChannelType, type Message } from 'discord.js';
+import type { AttachmentReader, AttachmentReport } from '../attachments/read.ts';
+import { isSupportChannel } from '../pipeline/guards.ts';
 import type { IncomingMessage } from '../pipeline/types.ts';
 
 /** A forum post is a thread whose starter message has the thread's id; its title is part of the question. */
@@ -42,6 +44,7 @@ export function toIncoming(message: Message<true>): IncomingMessage {
       name: a.name,
       contentType: a.contentType ?? undefined,
       url: a.url,
+      size: a.size,
     })),
     replyTo: message.reference?.messageId
       ? {
@@ -51,4 +54,26 @@ export function toIncoming(message: Message<true>): IncomingMessage {
       : undefined,
     createdAt: message.createdTimestamp,
   };
+}
+
+/**
+ * The incoming message with what its attachments show. Screenshots are read only in support
+ * channels (OCR is the expensive part); text files everywhere, since a key in one is warned about
+ * wherever it was posted.
+ */
+export async function withAttachmentText(
+  incoming: IncomingMessage,
+  reader: AttachmentReader | undefined,
+  supportChannels: string[],
+): Promise<{ incoming: IncomingMessage; report: AttachmentReport[] }> {
+  if (
+    !reader ||
+    incoming.attachments.length === 0 ||
+    incoming.author.isBot ||
+    incoming.author.isWebhookOrSystem
+  )
+    return { incoming, report: [] };
+  const images = isSupportChannel(incoming, supportChannels);
+  const { texts, report } = await reader.read(incoming.attachments, { images });
+  return { incoming: { ...incoming, attachmentText: texts }, report };
 }

@@ -1,15 +1,30 @@
-// The labeled JSONL format of shared/eval: single messages and multi-turn conversations.
+// The labeled JSONL format of shared/eval: single messages and multi-turn conversations. A message
+// may carry files (`"attachments": [{"path": "attachments/401-terminal.png"}]`, relative to the
+// JSONL file), read as the bot reads Discord attachments.
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { z } from 'zod';
+
+const attachmentsSchema = z
+  .array(z.object({ path: z.string().min(1) }))
+  .min(1)
+  .optional();
 
 const turnSchema = z.object({
   text: z.string(),
   intent: z.string().min(1),
   followup: z.enum(['why', 'fix', 'still']).optional(),
+  attachments: attachmentsSchema,
 });
 
 const source = z.string().min(1).optional();
-const singleSchema = z.object({ id: z.string(), text: z.string(), intent: z.string().min(1), source });
+const singleSchema = z.object({
+  id: z.string(),
+  text: z.string(),
+  intent: z.string().min(1),
+  attachments: attachmentsSchema,
+  source,
+});
 const conversationSchema = z.object({ id: z.string(), turns: z.array(turnSchema).min(1), source });
 
 export type EvalTurn = z.output<typeof turnSchema>;
@@ -35,20 +50,26 @@ export function parseCases(source: string, name = 'input'): EvalCase[] {
     const conversation = conversationSchema.safeParse(json);
     const single = singleSchema.safeParse(json);
     if (conversation.success) cases.push(conversation.data);
-    else if (single.success)
-      cases.push({
-        id: single.data.id,
-        turns: [{ text: single.data.text, intent: single.data.intent }],
-        source: single.data.source,
-      });
-    else problems.push(`${name}:${index + 1}: needs "id" and either "text" + "intent" or "turns"`);
+    else if (single.success) {
+      const { id, text, intent, attachments, source } = single.data;
+      cases.push({ id, turns: [attachments ? { text, intent, attachments } : { text, intent }], source });
+    } else problems.push(`${name}:${index + 1}: needs "id" and either "text" + "intent" or "turns"`);
   });
   if (problems.length) throw new Error(problems.join('\n'));
   return cases;
 }
 
+/** Attachment paths come back absolute, resolved against the file's folder. */
 export function readCases(file: string): EvalCase[] {
-  return parseCases(readFileSync(file, 'utf8'), file);
+  const dir = path.dirname(path.resolve(file));
+  return parseCases(readFileSync(file, 'utf8'), file).map((c) => ({
+    ...c,
+    turns: c.turns.map((turn) =>
+      turn.attachments
+        ? { ...turn, attachments: turn.attachments.map((a) => ({ path: path.resolve(dir, a.path) })) }
+        : turn,
+    ),
+  }));
 }
 
 /** What a case teaches the classifier: every turn that stands alone (follow-ups refer back instead). */

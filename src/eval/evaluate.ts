@@ -1,5 +1,8 @@
 // Runs labeled cases through the whole pipeline (guards, follow-ups, classifier, decision) and
 // computes the metrics defined in shared/eval/README.md.
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { AttachmentReader } from '../attachments/read.ts';
 import type { KnowledgeState } from '../knowledge/state.ts';
 import type { GrayZoneJudge, PipelineConfig } from '../pipeline/pipeline.ts';
 import { createPipeline } from '../pipeline/pipeline.ts';
@@ -55,10 +58,22 @@ function turnIsCorrect(turn: EvalTurn, outcome: Outcome, answeredBefore: boolean
   return outcome.kind === 'followup' && answered === turn.intent && outcome.reason.includes(expectedReason);
 }
 
+/** The files of a turn as the pipeline sees Discord attachments: read by `reader`, from local paths. */
+async function attachmentsOf(turn: EvalTurn, reader: AttachmentReader | undefined) {
+  if (!turn.attachments) return { attachments: [] };
+  if (!reader) throw new Error('cases with attachments need an attachment reader');
+  const attachments = turn.attachments.map((a) => ({
+    name: path.basename(a.path),
+    url: pathToFileURL(a.path).href,
+  }));
+  return { attachments, attachmentText: (await reader.read(attachments)).texts };
+}
+
 export async function runCases(
   cases: EvalCase[],
   knowledge: KnowledgeState,
   judge?: GrayZoneJudge,
+  attachmentReader?: AttachmentReader,
 ): Promise<TurnResult[]> {
   let clock = Date.UTC(2026, 0, 1);
   const store = openStore(':memory:', () => clock);
@@ -85,7 +100,7 @@ export async function runCases(
           parentChannelName: 'sillytavern',
           author: { id: `asker-${caseIndex}`, displayName: 'asker', isBot: false, roles: [] },
           content: turn.text,
-          attachments: [],
+          ...(await attachmentsOf(turn, attachmentReader)),
           createdAt: clock,
         });
         const answered = outcome.reply && outcome.kind !== 'command' ? (outcome.intent ?? NONE) : NONE;

@@ -1,6 +1,7 @@
 // From one incoming message to an outcome: guards, commands, follow-ups, classification, decision,
 // rendering and recording. Pure TypeScript: the same code runs on Discord, in the console chat and
 // in the evaluation.
+import { attachmentQuote, leakedKeyKinds, textWithAttachments } from '../attachments/evidence.ts';
 import type { Classification } from '../classifier/classifier.ts';
 import type { Config } from '../config.ts';
 import type { KnowledgeState } from '../knowledge/state.ts';
@@ -88,7 +89,7 @@ export function createPipeline({ knowledge, store, config, now = Date.now, judge
   const warned = createSeenSet(1_000);
 
   function leakedKeyWarning(message: IncomingMessage): Outcome | undefined {
-    const leaked = findLeakedKeys(message.content);
+    const leaked = leakedKeyKinds(findLeakedKeys(message.content), message.attachmentText);
     if (leaked.length === 0) return undefined;
     if (!warned.firstTime(message.id)) return silent('ignored: already warned about this key');
     const { reply, replyIfDeleted } = renderLeakedKeyWarning(leaked, knowledge().kb.footer);
@@ -152,7 +153,9 @@ export function createPipeline({ knowledge, store, config, now = Date.now, judge
     // Every reply below counts against the channel cap; new answers also against the user cooldown.
     const rate = rateLimitKeys(message);
 
-    const classification = classifier.classify(text);
+    // A screenshot or message.txt is read like a pasted log: its error lines join the message.
+    const question = textWithAttachments(text, message.attachmentText);
+    const classification = classifier.classify(question);
     const topScores = classification.candidates.slice(0, 3).map(({ intent, score }) => ({ intent, score }));
     let decidedBy = 'local classifier';
     const followUp = previous ? detectFollowUp(text) : undefined;
@@ -171,7 +174,7 @@ export function createPipeline({ knowledge, store, config, now = Date.now, judge
           : [];
       });
       // A judge that fails leaves the local decision (silence) in place.
-      const picked = await judge({ text, candidates, attachments: message.attachments }).catch(
+      const picked = await judge({ text: question, candidates, attachments: message.attachments }).catch(
         () => undefined,
       );
       if (picked && candidates.some((c) => c.intent === picked)) {
@@ -274,7 +277,11 @@ export function createPipeline({ knowledge, store, config, now = Date.now, judge
       confidence: classification.confidence,
       reason: decidedBy === 'llm judge' ? 'answer (llm judge)' : classification.rule,
       candidates: topScores,
-      reply: renderAnswer(entry, kb.footer, { vars, question: text }),
+      reply: renderAnswer(entry, kb.footer, {
+        vars,
+        question,
+        intro: attachmentQuote(entry.id, message.attachmentText, classifier),
+      }),
       answerId: record('answer', entry.id, decidedBy, classification.confidence),
     };
   }

@@ -14,6 +14,8 @@ export interface RenderOptions {
   fit?: boolean;
   /** The asker's message; the follow-up question is skipped when it already gives that detail. */
   question?: string;
+  /** A line above the answer: what the bot read in an attachment ("From your screenshot: …"). */
+  intro?: string;
 }
 
 /** A display name made safe to print: no mentions, no markdown, no control or invisible characters. */
@@ -62,7 +64,8 @@ function assemble(main: string, optional: (string | undefined)[], footer: string
 }
 
 export function renderAnswer(entry: Entry, footer: string, options: RenderOptions = {}): string {
-  const main = fillVars(entry.answer, options.vars ?? {});
+  const answer = fillVars(entry.answer, options.vars ?? {});
+  const main = options.intro ? `${options.intro}\n\n${answer}` : answer;
   return assemble(main, [linksLine(entry), followUpLine(entry, options.question)], footer, options.fit);
 }
 

@@ -1,4 +1,5 @@
 // Plain data that flows through the pipeline. Nothing here knows discord.js.
+import type { AttachmentText } from '../attachments/read.ts';
 
 export interface IncomingMessage {
   id: string;
@@ -22,7 +23,9 @@ export interface IncomingMessage {
     roles: string[];
   };
   content: string;
-  attachments: { name: string; contentType?: string; url: string }[];
+  attachments: { name: string; contentType?: string; url: string; size?: number }[];
+  /** What the edge read in the attachments before the pipeline ran: error lines, leaked key kinds. */
+  attachmentText?: AttachmentText[];
   /** The message this one replies to, if any. */
   replyTo?: { messageId: string; authorId?: string };
   createdAt: number;

@@ -367,6 +367,8 @@ export class FakeDiscord {
   /** Exceptions thrown inside route handlers (answered 500). Should stay empty. */
   readonly errors: string[] = [];
   readonly botMessages: BotMessage[] = [];
+  /** File names of attachments someone downloaded from /attachments/…, in order. */
+  readonly attachmentDownloads: string[] = [];
   readonly interactionResponses: InteractionResponse[] = [];
   readonly commands: { global: RegisteredCommand[]; guild: RegisteredCommand[] } = { global: [], guild: [] };
   /** Messages deleted, by the bot (REST) or by the test (deleteMessage). */
@@ -1441,6 +1443,7 @@ export class FakeDiscord {
     if (method === 'GET' && url.pathname.startsWith('/attachments/')) {
       const attachmentId = url.pathname.split('/')[3] ?? '';
       const attachment = this.attachmentData.get(attachmentId);
+      this.attachmentDownloads.push(decodeURIComponent(url.pathname.split('/')[4] ?? ''));
       if (!attachment) res.writeHead(404).end();
       else res.writeHead(200, { 'Content-Type': attachment.contentType }).end(attachment.data);
       return;
@@ -2031,6 +2034,7 @@ async function parseBody(
 function guessContentType(filename: string): string {
   if (/\.(png)$/i.test(filename)) return 'image/png';
   if (/\.(jpe?g)$/i.test(filename)) return 'image/jpeg';
+  if (/\.webp$/i.test(filename)) return 'image/webp';
   if (/\.(txt|log)$/i.test(filename)) return 'text/plain; charset=utf-8';
   if (/\.json$/i.test(filename)) return 'application/json';
   return 'application/octet-stream';
