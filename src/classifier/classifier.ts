@@ -29,6 +29,12 @@ export const DEFAULT_SETTINGS: ClassifierSettings = {
   grayZoneFloor: 0.25,
 };
 
+/**
+ * A corpus message counts half as much as a knowledge-file example: the corpus is mostly long
+ * GitHub threads, the knowledge files say what the entries are for (chosen by cross-validation).
+ */
+const CORPUS_WEIGHT = 0.5;
+
 export interface Candidate {
   intent: string;
   /** The model's probability for this entry, 0..1: the confidence the decision uses. */
@@ -63,8 +69,6 @@ export interface ClassifierOptions {
   training?: LabeledText[];
   trainingOptions?: TrainingOptions;
   featureWeights?: FeatureWeights;
-  /** Experimental: a separate answerable-or-not model times a topic model. */
-  twoStage?: boolean;
   /** How much a corpus or taught message counts next to a knowledge-file example. */
   trainingWeight?: number;
 }
@@ -111,40 +115,14 @@ export function buildClassifier(entries: Entry[], options: ClassifierOptions = {
     }
   };
   add(knowledgeExamples(entries), 1);
-  add(options.training ?? [], options.trainingWeight ?? 1);
+  add(options.training ?? [], options.trainingWeight ?? CORPUS_WEIGHT);
   const model = trainLinearModel(classes, noneClass, examples, options.trainingOptions);
-  // Two stages: "does this need an answer at all?" learned from every labeled message at once,
-  // then "which entry?" learned from the answerable ones only.
-  const gate = options.twoStage
-    ? trainLinearModel(
-        ['answer', NONE],
-        1,
-        examples
-          .filter((e) => e.label !== undefined)
-          .map((e) => ({ ...e, label: e.label === noneClass ? 1 : 0 })),
-        { ...options.trainingOptions, crowdedClasses: Number.POSITIVE_INFINITY },
-      )
-    : undefined;
-  const topic = options.twoStage
-    ? trainLinearModel(
-        classes,
-        noneClass,
-        examples.filter((e) => e.label !== noneClass),
-        options.trainingOptions,
-      )
-    : undefined;
 
   /** Every entry's probability, before any threshold: what cross-validation tunes the rule on. */
   function score(text: string): Scored {
     const helpRequest = readHelpRequest(text);
     const { features, evidence: hits } = featurize(text, evidence, options.featureWeights);
-    let probabilities = model.probabilities(features);
-    if (gate && topic) {
-      const answerable = gate.probabilities(features)[0]!;
-      probabilities = topic
-        .probabilities(features)
-        .map((p, c) => (c === noneClass ? 1 - answerable : p * answerable));
-    }
+    const probabilities = model.probabilities(features);
     const candidates: Candidate[] = [];
     for (let c = 0; c < noneClass; c++) {
       const score = probabilities[c]!;

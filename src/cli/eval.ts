@@ -24,7 +24,7 @@ const json = args.includes('--json');
 const llm = args.includes('--llm');
 const cvAt = args.indexOf('--cv');
 const folds = cvAt >= 0 ? Number(args[cvAt + 1]) : undefined;
-const file = args.find((a, i) => !a.startsWith('--') && i !== cvAt + 1);
+const file = args.find((a, i) => !a.startsWith('--') && (cvAt < 0 || i !== cvAt + 1));
 if ((folds === undefined && !file) || (folds !== undefined && !(Number.isInteger(folds) && folds >= 2))) {
   console.error(
     'usage: npm run eval -- FILE [--json] [--llm]   (FILE: labeled JSONL, as shared/eval/dev.jsonl)\n' +

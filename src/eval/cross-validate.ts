@@ -14,10 +14,10 @@ import { type EvalCase, trainingTexts } from './cases.ts';
 import { NONE, runCases, type TurnResult } from './evaluate.ts';
 
 /** What the threshold search aims for; the search takes the highest recall that meets both. */
-export const TARGET = { precision: 0.96, falseAnswerRate: 0.04 };
+export const TARGET = { precision: 0.95, falseAnswerRate: 0.05 };
 
-const THRESHOLDS = [0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9];
-const MARGINS = [0, 0.1, 0.2, 0.3, 0.4];
+const THRESHOLDS = [0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.93, 0.95, 0.97, 0.98, 0.99, 0.995, 0.998];
+const MARGINS = [0, 0.05, 0.1, 0.2, 0.3, 0.4];
 /** How much more a bare statement needs than a clear request for help. */
 const UNCLEAR_EXTRA = [0, 0.1, 0.2, 1];
 
