@@ -49,6 +49,7 @@ try {
     cases,
     file: path.relative(process.cwd(), file) || file,
     knowledgeDir,
+    trainingFile: config.ok ? config.config.TRAINING_CORPUS : 'eval/train.jsonl',
     progress: (line) => console.error(`bench: ${line}`),
   });
   console.log(formatReport(report, context));

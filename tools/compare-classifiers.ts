@@ -4,12 +4,12 @@
 // at recall >= 0.75, both over the same threshold grid. An oracle over thresholds, so only for
 // comparing models; the honest figure is `npm run eval -- --cv 5`.
 
-import { buildClassifier as buildCentroidScorer } from '../src/classifier/centroid-scorer.ts';
 import { buildClassifier, type ClassifierOptions, type Scored } from '../src/classifier/classifier.ts';
 import { readCases, trainingTexts } from '../src/eval/cases.ts';
 import { chooseSettings, foldsBySource, rateSettings } from '../src/eval/cross-validate.ts';
 import { NONE } from '../src/eval/evaluate.ts';
 import { loadKnowledge } from '../src/knowledge/load.ts';
+import { buildClassifier as buildCentroidScorer } from './bench/centroid-scorer.ts';
 
 const corpusFile = process.argv[2] ?? 'eval/train.jsonl';
 const { kb } = loadKnowledge('knowledge');

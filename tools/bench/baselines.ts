@@ -4,6 +4,7 @@
 import Fuse from 'fuse.js';
 import MiniSearch from 'minisearch';
 import type { Entry } from '../../src/knowledge/entry.ts';
+import { buildClassifier as buildCentroidScorer } from './centroid-scorer.ts';
 
 /** A baseline's best guess for a message: higher score = more confident. */
 export interface Hit {
@@ -12,7 +13,7 @@ export interface Hit {
 }
 
 export interface Baseline {
-  name: 'minisearch' | 'fuse' | 'keyword';
+  name: 'first-version' | 'minisearch' | 'fuse' | 'keyword';
   /** How it is set up, for the report. */
   setup: string;
   top(text: string): Hit | undefined;
@@ -105,6 +106,27 @@ export function keywordBaseline(entries: Entry[]): Baseline {
   };
 }
 
+/** The first version's scorer: hand-set weights over TF-IDF centroids, learns nothing from the corpus. */
+export function firstVersionBaseline(entries: Entry[]): Baseline {
+  const scorer = buildCentroidScorer(entries);
+  return {
+    name: 'first-version',
+    setup: 'the first version: TF-IDF nearest example + centroid + keyword bonuses, help gate',
+    top(text) {
+      const result = scorer.classify(text);
+      const best = result.candidates[0];
+      return best && result.helpRequest.verdict !== 'no'
+        ? { intent: best.intent, score: best.score }
+        : undefined;
+    },
+  };
+}
+
 export function buildBaselines(entries: Entry[]): Baseline[] {
-  return [minisearchBaseline(entries), fuseBaseline(entries), keywordBaseline(entries)];
+  return [
+    firstVersionBaseline(entries),
+    minisearchBaseline(entries),
+    fuseBaseline(entries),
+    keywordBaseline(entries),
+  ];
 }

@@ -29,7 +29,7 @@ import {
 } from './measure.ts';
 import { syntheticEntries, syntheticMessages, writeKnowledgeFolder } from './synthetic.ts';
 
-export type ClassifierName = 'ours' | 'minisearch' | 'fuse' | 'keyword';
+export type ClassifierName = 'ours' | 'first-version' | 'minisearch' | 'fuse' | 'keyword';
 
 export interface ClassifierFigures {
   answer_recall: number;
@@ -96,6 +96,8 @@ export interface BenchOptions {
   /** Name of the labeled file, for the report. */
   file: string;
   knowledgeDir: string;
+  /** The labeled corpus the real knowledge base trains on, as in production. */
+  trainingFile?: string;
   /** Timed rounds over the labeled messages per classifier. */
   rounds?: number;
   scalingSizes?: number[];
@@ -120,8 +122,8 @@ const BENCH_CONFIG: PipelineConfig = {
   CHANNEL_MAX_ANSWERS_PER_MINUTE: 100_000,
 };
 
-function loadState(dir: string): KnowledgeState {
-  const { state, problems } = loadKnowledgeState(dir);
+function loadState(dir: string, trainingFile?: string): KnowledgeState {
+  const { state, problems } = loadKnowledgeState(dir, { trainingFile });
   if (!state) throw new Error(`${dir} does not validate:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   return state;
 }
@@ -145,7 +147,7 @@ export async function runBench(
   const progress = options.progress ?? (() => {});
   const rounds = options.rounds ?? 20;
   const gc = collectGarbage();
-  const state = loadState(options.knowledgeDir);
+  const state = loadState(options.knowledgeDir, options.trainingFile);
   const entries = state.kb.entries;
   const messages = firstTurns(options.cases);
   const texts = messages.map((m) => m.text);
@@ -164,7 +166,7 @@ export async function runBench(
     p99_ratio: 1,
     threshold: null,
     at_our_recall: null,
-    setup: `TF-IDF nearest example + centroid + keywords, help gate, threshold ${state.classifier.settings.threshold}, margin ${state.classifier.settings.margin}`,
+    setup: `softmax over words, char n-grams and keywords, trained on knowledge/ + the corpus; threshold ${state.classifier.settings.threshold}, margin ${state.classifier.settings.margin}`,
   };
   const classifiers = { ours: oursFigures } as Record<ClassifierName, ClassifierFigures>;
   for (const baseline of buildBaselines(entries)) {
@@ -280,10 +282,10 @@ export async function runBench(
   // (d) Reloading the real knowledge folder (parse, validate, build), median of several.
   const reloadRuns = options.reloadRuns ?? 10;
   progress(`reload: ${reloadRuns} loads of ${options.knowledgeDir}…`);
-  loadState(options.knowledgeDir);
+  loadState(options.knowledgeDir, options.trainingFile);
   const reloads = Array.from(
     { length: reloadRuns },
-    () => timeOnce(() => loadState(options.knowledgeDir)).ms,
+    () => timeOnce(() => loadState(options.knowledgeDir, options.trainingFile)).ms,
   );
 
   const cpus = os.cpus();

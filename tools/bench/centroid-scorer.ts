@@ -1,9 +1,12 @@
+// The first version's scorer (TF-IDF nearest example + centroid + keyword bonuses, hand-set weights),
+// kept only as a baseline for `npm run bench` and tools/compare-classifiers.ts.
 // The local classifier: TF-IDF over stemmed words and word pairs, scored against each entry's
 // examples (nearest example) and against the entry as a whole (centroid), plus strong evidence
 // from the entry's keywords and patterns. Deterministic, no network, built once per knowledge set.
-import type { Entry } from '../knowledge/entry.ts';
-import { type HelpSignals, readHelpRequest } from './help-gate.ts';
-import { features, normalize, phraseMatcher, tokenize } from './text.ts';
+
+import { type HelpSignals, readHelpRequest } from '../../src/classifier/help-gate.ts';
+import { features, normalize, phraseMatcher, tokenize } from '../../src/classifier/text.ts';
+import type { Entry } from '../../src/knowledge/entry.ts';
 
 export interface ClassifierSettings {
   /** Least score that may be answered. */
