@@ -4,9 +4,9 @@ import path from 'node:path';
 import { InteractionContextType, SlashCommandBuilder, TimestampStyles, time } from 'discord.js';
 import { type Command, MODERATOR_PERMISSION, privately } from '../src/discord/commands.ts';
 import type { KnowledgeStatus } from '../src/knowledge/live.ts';
-import { withoutQuotes } from '../src/pipeline/pipeline.ts';
-import { renderAnswer } from '../src/pipeline/render.ts';
+import { renderAnswer } from '../src/knowledge/render.ts';
 import { fitLines } from '../src/report.ts';
+import { withoutQuotes } from '../src/safety/quoted-text.ts';
 
 const LIMIT = 2000;
 

@@ -4,7 +4,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { EvalCase } from '../eval/cases.ts';
 import { computeMetrics, NONE, type TurnResult } from '../eval/evaluate.ts';
-import { withoutQuotes } from '../pipeline/pipeline.ts';
+import { withoutQuotes } from '../safety/quoted-text.ts';
 import type { Hit } from './baselines.ts';
 
 export interface LabeledMessage {

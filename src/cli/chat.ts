@@ -5,7 +5,7 @@ import { userInfo } from 'node:os';
 import { createInterface } from 'node:readline';
 import { loadKnowledgeState } from '../knowledge/state.ts';
 import { createPipeline } from '../pipeline/pipeline.ts';
-import type { Outcome } from '../pipeline/types.ts';
+import type { DecisionKind, Outcome } from '../pipeline/types.ts';
 import { openStore } from '../store/store.ts';
 import { configOrExit } from './exit.ts';
 
@@ -52,6 +52,16 @@ function handleLine(line: string): Promise<Outcome> {
   });
 }
 
+/** The `--json` kinds stay as documented: a hand-over is a follow-up, a key warning an answer. */
+const JSON_KIND: Record<DecisionKind, string> = {
+  answer: 'answer',
+  followup: 'followup',
+  handover: 'followup',
+  warning: 'answer',
+  command: 'command',
+  silent: 'none',
+};
+
 function print(line: string, outcome: Outcome): void {
   if (json) {
     const answered = Boolean(outcome.reply);
@@ -60,16 +70,14 @@ function print(line: string, outcome: Outcome): void {
         input: line,
         reply: outcome.reply ?? null,
         intent: answered ? (outcome.intent ?? null) : null,
-        kind: outcome.kind,
+        kind: JSON_KIND[outcome.kind],
         confidence: outcome.confidence ?? null,
       }),
     );
   } else if (outcome.reply) {
     console.log(`\n${outcome.reply}\n`);
   } else if (interactive) {
-    console.log(
-      `  (${outcome.reason.startsWith('silent') || outcome.reason.startsWith('ignored') ? '' : 'silent: '}${outcome.reason})`,
-    );
+    console.log(`  (${outcome.reason}${outcome.rule ? `: ${outcome.rule}` : ''})`);
   }
 }
 

@@ -1,6 +1,7 @@
 // Runs labeled cases through the whole pipeline (guards, follow-ups, classifier, decision) and
 // computes the metrics defined in shared/eval/README.md.
-import type { GrayZoneJudge, KnowledgeState, PipelineConfig } from '../pipeline/pipeline.ts';
+import type { KnowledgeState } from '../knowledge/state.ts';
+import type { GrayZoneJudge, PipelineConfig } from '../pipeline/pipeline.ts';
 import { createPipeline } from '../pipeline/pipeline.ts';
 import type { Outcome } from '../pipeline/types.ts';
 import { openStore } from '../store/store.ts';
@@ -14,7 +15,8 @@ export interface TurnResult {
   text: string;
   expected: string;
   followup?: EvalTurn['followup'];
-  outcome: Outcome;
+  /** What the bot decided, for the misses list (kind and reason as free text: baselines score too). */
+  outcome: Pick<Outcome, 'intent' | 'candidates' | 'reply'> & { kind: string; reason: string };
   /** The intent the bot answered with, or `none` when silent. */
   answered: string;
   correct: boolean;
@@ -50,8 +52,12 @@ function turnIsCorrect(turn: EvalTurn, outcome: Outcome, answeredBefore: boolean
   const answered = outcome.reply && outcome.kind !== 'command' ? (outcome.intent ?? NONE) : NONE;
   if (turn.intent === NONE) return answered === NONE;
   if (!turn.followup || !answeredBefore) return answered === turn.intent && outcome.kind === 'answer';
-  const expectedReason = turn.followup === 'still' ? 'handed over' : `follow-up: ${turn.followup}`;
-  return outcome.kind === 'followup' && answered === turn.intent && outcome.reason.includes(expectedReason);
+  if (turn.followup === 'still') return outcome.kind === 'handover' && answered === turn.intent;
+  return (
+    outcome.kind === 'followup' &&
+    answered === turn.intent &&
+    outcome.reason === `follow-up: ${turn.followup}`
+  );
 }
 
 export async function runCases(

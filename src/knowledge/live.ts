@@ -4,7 +4,7 @@
 import { type FSWatcher, watch } from 'node:fs';
 import type { ClassifierSettings } from '../classifier/classifier.ts';
 import type { Logger } from '../logger.ts';
-import type { KnowledgeState } from '../pipeline/pipeline.ts';
+import type { KnowledgeState } from './state.ts';
 import { loadKnowledgeState } from './state.ts';
 
 /** Editors save in bursts (temp file, rename, chmod): one reload after the burst is enough. */

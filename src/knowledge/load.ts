@@ -3,8 +3,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
-import { renderAnswer, renderFollowUp, renderHandover } from '../pipeline/render.ts';
 import { type Entry, frontmatterSchema, type KnowledgeBase } from './entry.ts';
+import { renderAnswer, renderFollowUp, renderHandover } from './render.ts';
 
 export const DEFAULT_FOOTER = '-# This is an automated response. Use !mute to stop the bot from responding.';
 export const DEFAULT_HANDOVER =

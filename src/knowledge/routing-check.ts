@@ -1,4 +1,4 @@
-import type { KnowledgeState } from '../pipeline/pipeline.ts';
+import type { KnowledgeState } from './state.ts';
 
 /**
  * Every example must be answered with its own entry, and no negative example with its entry.

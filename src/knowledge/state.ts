@@ -1,6 +1,12 @@
-import { buildClassifier, type ClassifierSettings } from '../classifier/classifier.ts';
-import type { KnowledgeState } from '../pipeline/pipeline.ts';
+import { buildClassifier, type Classifier, type ClassifierSettings } from '../classifier/classifier.ts';
+import type { KnowledgeBase } from './entry.ts';
 import { loadKnowledge } from './load.ts';
+
+/** The knowledge in service: the entries and the classifier learned from them, swapped together. */
+export interface KnowledgeState {
+  kb: KnowledgeBase;
+  classifier: Classifier;
+}
 
 /** Loads and validates a knowledge folder and builds its classifier; no state if anything is wrong. */
 export function loadKnowledgeState(
