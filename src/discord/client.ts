@@ -21,6 +21,7 @@ import { feedbackButtons } from './feedback.ts';
 import { toIncoming } from './incoming.ts';
 import { NO_MENTIONS } from './mentions.ts';
 import { createKeyedQueue } from './ordering.ts';
+import { attachPayloadTolerance } from './tolerant-payloads.ts';
 
 export { NO_MENTIONS };
 
@@ -34,7 +35,7 @@ export interface BotDeps {
 }
 
 export function createClient(config: Config): Client {
-  return new Client({
+  const client = new Client({
     intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.MessageContent],
     allowedMentions: NO_MENTIONS,
     // A deleted question is often no longer cached (sweepers, restarts): without the Message
@@ -59,6 +60,8 @@ export function createClient(config: Config): Client {
       users: { interval: 3600, filter: () => (user) => user.id !== user.client.user.id },
     },
   });
+  attachPayloadTolerance(client);
+  return client;
 }
 
 /**
