@@ -1,7 +1,7 @@
 // Conversations as they happen on Discord, with the real bot process (`npm start`) against the fake
 // Discord server: replies to the bot's answer, people helping people, hand-overs, refused sends,
 // ordering against a slow LLM call, and the connection's life in the log.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { FEEDBACK_REPLIES } from '../../src/discord/feedback.ts';
 import { MUTE_REPLIES } from '../../src/pipeline/commands.ts';
 import { pick, startFakeOpenAi } from '../llm/fake-openai.ts';
@@ -159,7 +159,7 @@ describe('one decision at a time per user, on the wire', { timeout: 60_000 }, ()
         author: 'alice',
         content: 'my key, what now?',
       });
-      await waitUntil(() => llm.requests.length > 0, 'the judge was never asked');
+      await vi.waitFor(() => expect(llm.requests.length).toBeGreaterThan(0), { timeout: WAIT });
       const mute = discord.postMessage({ channel: 'sillytavern', author: 'alice', content: '!mute' });
       const ack = await discord.waitForBotMessage(replyTo(mute.id), WAIT);
       expect(ack.content).toBe(MUTE_REPLIES.muted);
@@ -250,11 +250,3 @@ describe('a tolerant edge', { timeout: 60_000 }, () => {
     expect(bot.lines.filter((l) => l.json?.msg === 'unhandled rejection')).toEqual([]);
   });
 });
-
-async function waitUntil(check: () => boolean, what: string, timeoutMs = WAIT): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > until) throw new Error(what);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
