@@ -32,3 +32,15 @@ export function detectFollowUp(text: string): FollowUpKind | undefined {
   if (WHY.test(t)) return 'why';
   return undefined;
 }
+
+// An error report: a status code, "error", "fails", "crashes".
+const FAILURE = /\b(?:[45]\d\d|errors?|exception|fail(?:s|ed|ing)?|crash(?:es|ed|ing)?|broken)\b/;
+
+/**
+ * A message that reports a failure without saying "still". Inside the exchange itself (a reply to
+ * the bot's answer, or the asker's thread) that means the answer did not solve it; in the open
+ * channel it may be anything, so there only an explicit "still not working" counts.
+ */
+export function reportsFailure(text: string): boolean {
+  return FAILURE.test(normalize(text));
+}

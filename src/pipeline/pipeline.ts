@@ -16,7 +16,7 @@ import { findLeakedKeys, redactKeys } from '../safety/leaked-keys.ts';
 import { withoutQuotes } from '../safety/quoted-text.ts';
 import type { Exchange, Store } from '../store/store.ts';
 import { applyTextCommand, decideTextCommand } from './commands.ts';
-import { detectFollowUp } from './follow-ups.ts';
+import { detectFollowUp, reportsFailure } from './follow-ups.ts';
 import { conversationOf, createRateLimits, isStaff, isSupportChannel, rateLimitKeys } from './guards.ts';
 import { renderLeakedKeyWarning } from './leaked-key-warning.ts';
 import type { Decision, IncomingMessage, Outcome, Reason } from './types.ts';
@@ -209,9 +209,11 @@ export function createPipeline({ knowledge, store, config, now = Date.now, judge
           reservation: slot.reservation,
         };
       }
-      // Only an explicit "still not working" hands over: an unrelated message after an answer is
-      // read as a message of its own.
-      if (entry && !newQuestion && followUp === 'still') {
+      // Only an explicit "still not working" hands over (or, inside the exchange itself, a new error
+      // report no entry answers): an unrelated message after an answer is a message of its own.
+      const stillFailing =
+        followUp === 'still' || (explicit && !followUp && !classification.intent && reportsFailure(text));
+      if (entry && !newQuestion && stillFailing) {
         const slot = limits.reserve(rate, at, { cooldown: false });
         if ('limited' in slot) return silent(slot.limited, { intent: entry.id });
         return {

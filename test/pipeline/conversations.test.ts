@@ -124,6 +124,29 @@ describe('hand-overs', () => {
     expect(await say(RATE_LIMITED)).toMatchObject({ kind: 'answer', intent: 'error-429-rate-limit' });
   });
 
+  it('hands over on a new error report inside the exchange, but not on the same words in the open channel', async () => {
+    // In alice's thread, "now it crashes with an exception" after the answer means it did not solve it; in the
+    // busy channel the same words may be about anything, so only "still not working" counts there.
+    const inThread = testPipeline();
+    const thread = {
+      channelId: 't1',
+      threadId: 't1',
+      threadOwnerId: 'asker',
+      parentChannelId: 'c-sillytavern',
+      parentChannelName: 'sillytavern',
+    };
+    await inThread.say(PASTED_401, thread);
+    expect((await inThread.say('tried all of that, now it crashes with an exception', thread)).kind).toBe(
+      'handover',
+    );
+
+    const inChannel = testPipeline();
+    await inChannel.say(PASTED_401);
+    expect((await inChannel.say('tried all of that, now it crashes with an exception')).kind).not.toBe(
+      'handover',
+    );
+  });
+
   it.each([
     'Problem resolved, although the replies are slow now',
     'sorry to have bothered you',
