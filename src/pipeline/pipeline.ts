@@ -133,111 +133,131 @@ export function createPipeline({ knowledge, store, config, now = Date.now, judge
     return leakedKeyWarning(message) ?? silent('ignored: edited message');
   }
 
-  async function decide(message: IncomingMessage): Promise<Decision> {
-    const at = now();
+  /** Cheap checks, in order: whose business the message is. A decision means "not ours". */
+  function guard(message: IncomingMessage, at: number): Decision | { repliedTo?: Exchange } {
     if (message.author.isBot || message.author.isWebhookOrSystem)
       return silent('ignored: bot, webhook or system message');
     if (handledIds.has(message.id)) return silent('ignored: already handled this message');
-
     const leaked = leakedKeyWarning(message);
     if (leaked) return leaked;
-
     if (!isSupportChannel(message, config.SUPPORT_CHANNELS)) return silent('ignored: not a support channel');
     const command = decideTextCommand(message, store);
     if (command) return command;
     if (isStaff(message, config.STAFF_ROLES)) return silent('ignored: staff member');
     const interrupted = interruption(message, at);
     if (interrupted) return silent(interrupted);
-
     // A Discord reply to one of the bot's answers continues that answer's exchange, at any age.
     const repliedTo = message.replyTo && store.exchangeOfMessage(message.guildId, message.replyTo.messageId);
     if (repliedTo && repliedTo.userId !== message.author.id)
       return silent('ignored: reply to an answer for someone else', { intent: repliedTo.intent });
     if (!repliedTo && message.replyTo?.authorId && message.replyTo.authorId !== message.author.id)
       return silent('ignored: reply to someone else');
-    const { exchange, explicit } = exchangeFor(message, repliedTo, at);
-
-    const text = withoutQuotes(message.content);
-    if (message.mentionsOthers || readsAsAdviceToOthers(text))
+    if (message.mentionsOthers || readsAsAdviceToOthers(withoutQuotes(message.content)))
       return silent('ignored: advice to someone else');
+    return { repliedTo };
+  }
 
-    const { kb, classifier } = knowledge();
-    const classification = classifier.classify(text);
-    const candidates = classification.candidates.slice(0, 3).map(({ intent, score }) => ({ intent, score }));
+  async function decide(message: IncomingMessage): Promise<Decision> {
+    const at = now();
+    const guarded = guard(message, at);
+    if ('kind' in guarded) return guarded;
+    const { exchange, explicit } = exchangeFor(message, guarded.repliedTo, at);
+    const text = withoutQuotes(message.content);
+    const classification = knowledge().classifier.classify(text);
     const followUp = exchange ? detectFollowUp(text) : undefined;
-    const vars = { asker: message.author.displayName };
-    const rate = rateLimitKeys(message);
 
     // A hand-over closes its exchange (the thread, or the answer and the replies to it), never the
     // asker's whole channel: a new question of their own is answered.
-    let continues = exchange;
-    if (exchange?.handedOver) {
-      if (explicit || followUp) return silent('ignored: handed over to humans', { intent: exchange.intent });
-      continues = undefined;
-    }
+    if (exchange?.handedOver && (explicit || followUp))
+      return silent('ignored: handed over to humans', { intent: exchange.intent });
+    const continues = exchange?.handedOver ? undefined : exchange;
+    const asFollowUp = continues && decideFollowUp(message, text, continues, explicit, classification, at);
+    if (asFollowUp) return asFollowUp;
+    return decideAnswer(message, text, classification, exchange, at, !followUp);
+  }
 
-    if (continues) {
-      const entry = kb.byId.get(continues.intent);
-      // "why?"/"how do I fix it?"/"thanks" refer back to the answer unless the message also carries
-      // hard evidence (an error string or status code) of a different problem. "still" is weaker:
-      // a confident answer for another entry means a new question.
-      const hardEvidence = (classification.candidates[0]?.evidence.length ?? 0) > 0;
-      const newQuestion =
-        classification.intent !== undefined &&
-        classification.intent !== continues.intent &&
-        (!followUp || followUp === 'still' || hardEvidence);
-      if (entry && !newQuestion && followUp === 'closing')
-        return silent('silent: the asker closed the conversation', { intent: entry.id });
-      if (entry && !newQuestion && (followUp === 'why' || followUp === 'fix')) {
-        if (continues.sectionsSent.includes(followUp))
-          return silent('silent: already sent this follow-up', { intent: entry.id });
-        const slot = limits.reserve(rate, at, { cooldown: false });
-        if ('limited' in slot) return silent(slot.limited, { intent: entry.id });
-        return {
+  /** The asker refers back to the exchange: Why, Fix, hand-over or silence; undefined for a new message. */
+  function decideFollowUp(
+    message: IncomingMessage,
+    text: string,
+    exchange: Exchange,
+    explicit: boolean,
+    classification: Classification,
+    at: number,
+  ): Decision | undefined {
+    const { kb } = knowledge();
+    const entry = kb.byId.get(exchange.intent);
+    if (!entry) return undefined;
+    const followUp = detectFollowUp(text);
+    // "why?"/"how do I fix it?"/"thanks" refer back to the answer unless the message also carries
+    // hard evidence (an error string or status code) of a different problem. "still" is weaker:
+    // a confident answer for another entry means a new question.
+    const hardEvidence = (classification.candidates[0]?.evidence.length ?? 0) > 0;
+    const newQuestion =
+      classification.intent !== undefined &&
+      classification.intent !== exchange.intent &&
+      (!followUp || followUp === 'still' || hardEvidence);
+    if (newQuestion) return undefined;
+    const vars = { asker: message.author.displayName };
+    const rate = rateLimitKeys(message);
+
+    if (followUp === 'closing')
+      return silent('silent: the asker closed the conversation', { intent: entry.id });
+    if (followUp === 'why' || followUp === 'fix') {
+      if (exchange.sectionsSent.includes(followUp))
+        return silent('silent: already sent this follow-up', { intent: entry.id });
+      const slot = limits.reserve(rate, at, { cooldown: false });
+      if ('limited' in slot) return silent(slot.limited, { intent: entry.id });
+      return {
+        kind: 'followup',
+        intent: entry.id,
+        reason: followUp === 'why' ? 'follow-up: why' : 'follow-up: fix',
+        reply: renderFollowUp(entry, followUp, kb.footer, { vars, question: text }),
+        feedback: true,
+        record: {
           kind: 'followup',
           intent: entry.id,
-          reason: followUp === 'why' ? 'follow-up: why' : 'follow-up: fix',
-          reply: renderFollowUp(entry, followUp, kb.footer, { vars, question: text }),
-          feedback: true,
-          record: {
-            kind: 'followup',
-            intent: entry.id,
-            decidedBy: `follow-up: ${followUp}`,
-            exchangeId: continues.id,
-            section: followUp,
-          },
-          reservation: slot.reservation,
-        };
-      }
-      // Only an explicit "still not working" hands over (or, inside the exchange itself, a new error
-      // report no entry answers): an unrelated message after an answer is a message of its own.
-      const stillFailing =
-        followUp === 'still' || (explicit && !followUp && !classification.intent && reportsFailure(text));
-      if (entry && !newQuestion && stillFailing) {
-        const slot = limits.reserve(rate, at, { cooldown: false });
-        if ('limited' in slot) return silent(slot.limited, { intent: entry.id });
-        return {
-          kind: 'handover',
-          intent: entry.id,
-          reason: 'follow-up: still not solved, handed over to humans',
-          reply: renderHandover(kb.handover, kb.footer, vars),
-          record: {
-            kind: 'handover',
-            intent: entry.id,
-            decidedBy: 'follow-up: still',
-            exchangeId: continues.id,
-          },
-          reservation: slot.reservation,
-        };
-      }
+          decidedBy: `follow-up: ${followUp}`,
+          exchangeId: exchange.id,
+          section: followUp,
+        },
+        reservation: slot.reservation,
+      };
     }
+    // Only an explicit "still not working" hands over (or, inside the exchange itself, a new error
+    // report no entry answers): an unrelated message after an answer is a message of its own.
+    const stillFailing =
+      followUp === 'still' || (explicit && !followUp && !classification.intent && reportsFailure(text));
+    if (!stillFailing) return undefined;
+    const slot = limits.reserve(rate, at, { cooldown: false });
+    if ('limited' in slot) return silent(slot.limited, { intent: entry.id });
+    return {
+      kind: 'handover',
+      intent: entry.id,
+      reason: 'follow-up: still not solved, handed over to humans',
+      reply: renderHandover(kb.handover, kb.footer, vars),
+      record: { kind: 'handover', intent: entry.id, decidedBy: 'follow-up: still', exchangeId: exchange.id },
+      reservation: slot.reservation,
+    };
+  }
 
+  /** A message of its own: the classifier's answer (or the judge's pick in the gray zone), or silence. */
+  async function decideAnswer(
+    message: IncomingMessage,
+    text: string,
+    classification: Classification,
+    exchange: Exchange | undefined,
+    at: number,
+    mayAskJudge: boolean,
+  ): Promise<Decision> {
+    const rate = rateLimitKeys(message);
+    const candidates = classification.candidates.slice(0, 3).map(({ intent, score }) => ({ intent, score }));
     let decidedBy: 'local classifier' | 'llm judge' = 'local classifier';
     let intent = classification.rule === 'answer' ? classification.intent : undefined;
     let slot: ReturnType<typeof limits.reserve> | undefined;
     // No LLM call for a follow-up, nor for a message the limits would silence anyway; the slot is
     // held while the judge thinks, so a burst of gray-zone messages pays for one call at a time.
-    if (!intent && judge && !followUp && isGrayZone(classification)) {
+    if (!intent && judge && mayAskJudge && isGrayZone(classification)) {
       slot = limits.reserve(rate, at);
       if ('reservation' in slot) {
         const judged = await askJudge(judge, text, classification, message, knowledge());
@@ -265,26 +285,14 @@ export function createPipeline({ knowledge, store, config, now = Date.now, judge
       });
     }
 
-    const release = () => (slot && 'reservation' in slot ? slot.reservation.release() : undefined);
+    const { kb } = knowledge();
     const entry = kb.byId.get(intent);
-    if (!entry) {
-      release();
-      return silent('silent: entry disappeared in a reload');
-    }
-    // The same problem again after a hand-over belongs to the humans who took it.
-    if (exchange?.handedOver && exchange.intent === entry.id) {
-      release();
-      return silent('ignored: handed over to humans', { intent: entry.id });
-    }
-    if (continues?.intent === entry.id) {
-      release();
-      return silent('silent: already answered this in this conversation', { intent: entry.id });
-    }
-    // The judge may have taken seconds: a mute, pause or human reply meanwhile wins.
-    const meanwhile = decidedBy === 'llm judge' ? interruption(message) : undefined;
-    if (meanwhile) {
-      release();
-      return silent(meanwhile, { intent: entry.id });
+    const heldBack = entry
+      ? answerHeldBack(entry.id, exchange, message, decidedBy === 'llm judge')
+      : silent('silent: entry disappeared in a reload');
+    if (heldBack || !entry) {
+      if (slot && 'reservation' in slot) slot.reservation.release();
+      return heldBack ?? silent('silent: entry disappeared in a reload');
     }
     slot ??= limits.reserve(rate, at);
     if ('limited' in slot)
@@ -297,11 +305,28 @@ export function createPipeline({ knowledge, store, config, now = Date.now, judge
       reason: decidedBy === 'llm judge' ? 'answer (llm judge)' : 'answer',
       rule: classification.rule,
       candidates,
-      reply: renderAnswer(entry, kb.footer, { vars, question: text }),
+      reply: renderAnswer(entry, kb.footer, { vars: { asker: message.author.displayName }, question: text }),
       feedback: true,
       record: { kind: 'answer', intent: entry.id, decidedBy, confidence: classification.confidence },
       reservation: slot.reservation,
     };
+  }
+
+  /** Why a decided answer must not go out after all, or undefined. */
+  function answerHeldBack(
+    intent: string,
+    exchange: Exchange | undefined,
+    message: IncomingMessage,
+    judged: boolean,
+  ): Decision | undefined {
+    // The same problem again after a hand-over belongs to the humans who took it.
+    if (exchange?.handedOver && exchange.intent === intent)
+      return silent('ignored: handed over to humans', { intent });
+    if (exchange?.intent === intent)
+      return silent('silent: already answered this in this conversation', { intent });
+    // The judge may have taken seconds: a mute, pause or human reply meanwhile wins.
+    const meanwhile = judged ? interruption(message) : undefined;
+    return meanwhile ? silent(meanwhile, { intent }) : undefined;
   }
 
   /**
