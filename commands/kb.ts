@@ -5,10 +5,10 @@ import { InteractionContextType, SlashCommandBuilder, TimestampStyles, time } fr
 import { type Command, MODERATOR_PERMISSION, privately } from '../src/discord/commands.ts';
 import type { KnowledgeBase } from '../src/knowledge/entry.ts';
 import type { KnowledgeStatus } from '../src/knowledge/live.ts';
+import { renderAnswer } from '../src/knowledge/render.ts';
 import { describeStale, staleEntries } from '../src/knowledge/staleness.ts';
-import { withoutQuotes } from '../src/pipeline/pipeline.ts';
-import { renderAnswer } from '../src/pipeline/render.ts';
 import { fitLines } from '../src/report.ts';
+import { withoutQuotes } from '../src/safety/quoted-text.ts';
 
 const LIMIT = 2000;
 

@@ -26,6 +26,39 @@ const NOT_A_REQUEST =
 const OPINION_START =
   /^(?:i (?:don'?t|do not) think|imo|in my (?:opinion|experience)|personally|tbh|honestly)\b/;
 
+// "help", "help me", "pls help": nothing to answer yet. The asker's next message says what is wrong.
+const BARE_CALL_FOR_HELP =
+  /^(?:(?:pls|please|plz|i need|need|someone|somebody|anyone|can (?:someone|anyone|you)|could (?:someone|anyone|you)) )*help(?: (?:me|us|pls|please|plz|needed|anyone|someone))*[\s!?.]*$/;
+
+// Advice to someone else. In a help channel half the messages are people helping people; the bot
+// answering them is clutter at best and contradicts the helper at worst.
+const ADDRESSED_TO_SOMEONE = /(?:^|\s)@(?!everyone\b|here\b)[\w.]+|<@!?\d+>/;
+const ADVICE_TO_OTHERS = [
+  // "whoever asked about the 402: top up credits", "for anyone getting 429s: wait a minute"
+  /\b(?:whoever|who ever) (?:asked|had|has|was|is|wanted|posted)\b/,
+  /^(?:for|to) (?:anyone|anybody|everyone|those|people|the (?:person|guy|one)|whoever)\b/,
+  // "for the 429 just wait a minute, free models are limited"
+  /^for (?:the|that|your|a) [^?]{1,40}?,? (?:just|you|try|wait|top|set|go|make|use|check|enable|disable|press|click|switch|turn|update|restart|add|get)\b/,
+  // "did you press connect? the model list loads after that": a question to another person
+  /^(?:did|have|are|were) (?:you|u) (?:press|pressed|click|clicked|try|tried|set|check|checked|enable|enabled|add|added|put|select|selected|restart|restarted|update|updated|top|topped|use|using|turn|turned|make|made|connect|connected|refresh|refreshed|save|saved|paste|pasted)\b/,
+  // "you need to top up", "your key is wrong": telling someone what to do or what is wrong
+  /^(?:you|u|your|ur|you'?re) (?:need|have|should|must|gotta|got to|can just|can try|might want|probably|forgot|are using|using|key is|model is)\b/,
+];
+// Imperative advice ("just wait a minute, free models are limited") reads as a problem report to
+// the help gate; without a question or a first-person problem it is someone helping someone.
+const IMPERATIVE_START =
+  /^(?:just |simply |then )?(?:try|wait|top up|make sure|go to|check|set|enable|disable|press|click|switch|turn|update|restart|reinstall|select|use|add|remove|change|open)\s/;
+const FIRST_PERSON = /\b(?:i|i'm|im|i've|ive|my|me|mine|we|our)\b/;
+
+/** Advice or an answer to another person, not a question of the writer's own. */
+export function readsAsAdviceToOthers(text: string): boolean {
+  const t = normalize(text).trim();
+  if (!t) return false;
+  if (ADDRESSED_TO_SOMEONE.test(t)) return true;
+  if (ADVICE_TO_OTHERS.some((pattern) => pattern.test(t))) return true;
+  return IMPERATIVE_START.test(t) && !t.includes('?') && !FIRST_PERSON.test(t);
+}
+
 export interface HelpSignals {
   verdict: HelpVerdict;
   reason: string;
@@ -34,6 +67,7 @@ export interface HelpSignals {
 export function readHelpRequest(text: string): HelpSignals {
   const t = normalize(text).trim();
   if (!t) return { verdict: 'no', reason: 'empty' };
+  if (BARE_CALL_FOR_HELP.test(t)) return { verdict: 'no', reason: 'a call for help without the problem' };
   // "thanks! but now I get 402, what do I do?" is a new request despite its polite opening.
   const newQuestionAfterThanks = CLOSING_START.test(t) && t.includes('?') && PASTED_ERROR.test(t);
   if ((CLOSING_START.test(t) && !newQuestionAfterThanks) || NOT_A_REQUEST.test(t)) {

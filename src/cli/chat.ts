@@ -14,7 +14,7 @@ import { createOcrPool } from '../attachments/ocr.ts';
 import { type AttachmentRef, attachmentKind, createAttachmentReader } from '../attachments/read.ts';
 import { loadKnowledgeState } from '../knowledge/state.ts';
 import { createPipeline } from '../pipeline/pipeline.ts';
-import type { Outcome } from '../pipeline/types.ts';
+import type { DecisionKind, Outcome } from '../pipeline/types.ts';
 import { openStore } from '../store/store.ts';
 import { configOrExit, fail } from './exit.ts';
 
@@ -101,6 +101,16 @@ async function handleLine(line: string): Promise<Outcome> {
   });
 }
 
+/** The `--json` kinds stay as documented: a hand-over is a follow-up, a key warning an answer. */
+const JSON_KIND: Record<DecisionKind, string> = {
+  answer: 'answer',
+  followup: 'followup',
+  handover: 'followup',
+  warning: 'answer',
+  command: 'command',
+  silent: 'none',
+};
+
 function print(line: string, outcome: Outcome): void {
   if (json) {
     const answered = Boolean(outcome.reply);
@@ -109,16 +119,14 @@ function print(line: string, outcome: Outcome): void {
         input: line,
         reply: outcome.reply ?? null,
         intent: answered ? (outcome.intent ?? null) : null,
-        kind: outcome.kind,
+        kind: JSON_KIND[outcome.kind],
         confidence: outcome.confidence ?? null,
       }),
     );
   } else if (outcome.reply) {
     console.log(`\n${outcome.reply}\n`);
   } else if (interactive) {
-    console.log(
-      `  (${outcome.reason.startsWith('silent') || outcome.reason.startsWith('ignored') ? '' : 'silent: '}${outcome.reason})`,
-    );
+    console.log(`  (${outcome.reason}${outcome.rule ? `: ${outcome.rule}` : ''})`);
   }
 }
 

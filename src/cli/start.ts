@@ -7,6 +7,7 @@ import { secretsOf } from '../config.ts';
 import { attachHandlers, createClient } from '../discord/client.ts';
 import { loadCommands } from '../discord/commands.ts';
 import { attachInteractions } from '../discord/interactions.ts';
+import { attachLifecycleLogging, loginFailureMessage } from '../discord/lifecycle.ts';
 import { createLiveKnowledge } from '../knowledge/live.ts';
 import { judgeFromConfig } from '../llm/judge.ts';
 import { createLogger } from '../logger.ts';
@@ -66,6 +67,11 @@ try {
 const attachments = createAttachmentReader({ load: httpLoader(config.DISCORD_API_URL), ocr });
 const client = createClient(config);
 attachHandlers(client, { config, logger, store, pipeline, attachments });
+attachLifecycleLogging(client, {
+  logger,
+  supportChannels: config.SUPPORT_CHANNELS,
+  onFatal: (line) => void stopWithProblem(line),
+});
 attachInteractions(client, { commands, context: { store, knowledge, config, logger } });
 logger.info(
   {
@@ -78,6 +84,17 @@ logger.info(
 );
 
 let stopping = false;
+/** A connection no retry will fix: one plain line saying what to do, then exit 1. */
+async function stopWithProblem(line: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  console.error(line);
+  knowledge.close();
+  retention.stop();
+  await client.destroy().catch(() => undefined);
+  store.close();
+  process.exit(1);
+}
 async function shutdown(signal: string): Promise<void> {
   if (stopping) return;
   stopping = true;
@@ -97,8 +114,6 @@ process.on('SIGTERM', () => void shutdown('SIGTERM'));
 // A stray rejection (a failed send after a timeout, say) must not take the bot down.
 process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection'));
 
-client.login(config.DISCORD_TOKEN).catch((error: Error) => {
-  logger.fatal({ err: { name: error.name, message: error.message } }, 'could not log in to Discord');
-  store.close();
-  process.exit(1);
-});
+client
+  .login(config.DISCORD_TOKEN)
+  .catch((error: unknown) => void stopWithProblem(loginFailureMessage(error)));

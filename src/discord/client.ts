@@ -11,14 +11,18 @@ import {
   PermissionFlagsBits,
 } from 'discord.js';
 import type { AttachmentReader } from '../attachments/read.ts';
+import { createBoundedCache } from '../bounded-cache.ts';
 import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
+import { isTextCommand } from '../pipeline/commands.ts';
 import type { Pipeline } from '../pipeline/pipeline.ts';
-import type { Outcome } from '../pipeline/types.ts';
+import type { Decision, IncomingMessage } from '../pipeline/types.ts';
 import type { Store } from '../store/store.ts';
 import { feedbackButtons } from './feedback.ts';
 import { toIncoming, withAttachmentText } from './incoming.ts';
 import { NO_MENTIONS } from './mentions.ts';
+import { createKeyedQueue } from './ordering.ts';
+import { attachPayloadTolerance } from './tolerant-payloads.ts';
 
 export { NO_MENTIONS };
 
@@ -34,7 +38,7 @@ export interface BotDeps {
 }
 
 export function createClient(config: Config): Client {
-  return new Client({
+  const client = new Client({
     intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.MessageContent],
     allowedMentions: NO_MENTIONS,
     // A deleted question is often no longer cached (sweepers, restarts): without the Message
@@ -59,36 +63,58 @@ export function createClient(config: Config): Client {
       users: { interval: 3600, filter: () => (user) => user.id !== user.client.user.id },
     },
   });
+  attachPayloadTolerance(client);
+  return client;
 }
 
-async function deliver(message: Message<true>, outcome: Outcome, deps: BotDeps): Promise<void> {
-  if (!outcome.reply) return;
-  if (outcome.leakedKey) {
-    const me = message.guild.members.me;
-    const canDelete = me && message.channel.permissionsFor(me)?.has(PermissionFlagsBits.ManageMessages);
-    if (canDelete) {
+/**
+ * Posts a decision's reply in the message's channel (its thread), never pinging anyone. Returns the
+ * sent message's id, or undefined when Discord refused: then nothing may be recorded.
+ */
+async function send(message: Message<true>, decision: Decision, deps: BotDeps): Promise<string | undefined> {
+  if (!decision.reply) return undefined;
+  const where = { messageId: message.id, kind: decision.kind, intent: decision.intent };
+  if (decision.leakedKey) {
+    // Two steps, each failure logged as itself: a failed delete still gets the warning as a
+    // reply, and a failed warning after a delete is not reported as a failed delete.
+    if (await deleteLeakedKeyMessage(message, deps)) {
       try {
-        await message.delete();
-        await message.channel.send({
-          content: outcome.leakedKey.replyIfDeleted,
+        const sent = await message.channel.send({
+          content: decision.leakedKey.replyIfDeleted,
           allowedMentions: NO_MENTIONS,
         });
-        return;
+        return sent.id;
       } catch (error) {
         deps.logger.warn(
-          { err: error, messageId: message.id },
-          'could not delete a message with a leaked key',
+          { err: error, ...where },
+          'deleted a message with a leaked key but could not post the warning',
         );
+        return undefined;
       }
     }
   }
-  const options: MessageReplyOptions = { content: outcome.reply, allowedMentions: NO_MENTIONS };
-  // Answers and follow-ups get feedback buttons; commands, hand-overs and key warnings do not.
-  if (outcome.answerId !== undefined && !outcome.handover && !outcome.leakedKey) {
-    options.components = [feedbackButtons(outcome.answerId, message.author.id)];
+  const options: MessageReplyOptions = { content: decision.reply, allowedMentions: NO_MENTIONS };
+  if (decision.feedback) options.components = [feedbackButtons(message.id, message.author.id)];
+  try {
+    const sent = await message.reply(options);
+    return sent.id;
+  } catch (error) {
+    deps.logger.warn({ err: error, ...where }, 'Discord refused the reply; nothing recorded');
+    return undefined;
   }
-  const sent = await message.reply(options);
-  if (outcome.answerId !== undefined) deps.store.setAnswerMessage(outcome.answerId, sent.id);
+}
+
+/** True when the message is gone; false (logged) when the bot may not or could not delete it. */
+async function deleteLeakedKeyMessage(message: Message<true>, deps: BotDeps): Promise<boolean> {
+  const me = message.guild.members.me;
+  if (!me || !message.channel.permissionsFor(me)?.has(PermissionFlagsBits.ManageMessages)) return false;
+  try {
+    await message.delete();
+    return true;
+  } catch (error) {
+    deps.logger.warn({ err: error, messageId: message.id }, 'could not delete a message with a leaked key');
+    return false;
+  }
 }
 
 /** The asker deleted their question within the follow-up window: the answer goes too. */
@@ -120,65 +146,97 @@ async function removeAnswersTo(client: Client, questionId: string, deps: BotDeps
 
 /** Wires message handling; a failure with one message is logged and never posted. */
 export function attachHandlers(client: Client, deps: BotDeps): void {
+  const { pipeline, logger } = deps;
+  const queue = createKeyedQueue();
   // A question deleted while its answer is still being sent: the delete event finds no answer
   // message yet, so the answer is removed as soon as it has been sent.
-  const deletedQuestions = new Set<string>();
+  const deletedQuestions = createBoundedCache<string, true>(1_000);
   const questionDeleted = (id: string) => {
-    deletedQuestions.add(id);
-    if (deletedQuestions.size > 1000)
-      deletedQuestions.delete(deletedQuestions.values().next().value as string);
+    deletedQuestions.set(id, true);
     removeAnswersTo(client, id, deps).catch((error) =>
-      deps.logger.error({ err: error, messageId: id }, 'failed to handle a deleted message'),
+      logger.error({ err: error, messageId: id }, 'failed to handle a deleted message'),
     );
   };
 
-  client.on(Events.MessageCreate, async (message) => {
-    if (!message.inGuild()) return;
-    try {
-      const { incoming, report } = await withAttachmentText(
-        toIncoming(message),
-        deps.attachments,
-        deps.config.SUPPORT_CHANNELS,
-      );
-      // What was read, never the content: names, kinds, outcomes and line counts.
-      if (report.length)
-        deps.logger.debug({ messageId: message.id, attachments: report }, 'read attachments');
-      const outcome = await deps.pipeline.handle(incoming);
-      deps.logger.debug(
-        { messageId: message.id, kind: outcome.kind, intent: outcome.intent, reason: outcome.reason },
-        'handled message',
-      );
-      if (outcome.reply) {
-        deps.logger.info(
-          {
-            messageId: message.id,
-            channelId: message.channelId,
-            kind: outcome.kind,
-            intent: outcome.intent,
-            confidence: outcome.confidence,
-          },
-          'replying',
-        );
-      }
-      await deliver(message, outcome, deps);
-      if (outcome.answerId !== undefined && deletedQuestions.has(message.id)) {
-        await removeAnswersTo(client, message.id, deps);
-      }
-    } catch (error) {
-      deps.logger.error({ err: error, messageId: message.id }, 'failed to handle a message');
+  /** Decide, send, then commit: the record, the follow-up state and the limits follow what Discord accepted. */
+  async function handle(message: Message<true>, received: IncomingMessage, edited: boolean): Promise<void> {
+    // Attachments are read in the user's queue, so a screenshot is decided before their next message.
+    const { incoming, report } = edited
+      ? { incoming: received, report: [] }
+      : await withAttachmentText(received, deps.attachments, deps.config.SUPPORT_CHANNELS);
+    // What was read, never the content: names, kinds, outcomes and line counts.
+    if (report.length) logger.debug({ messageId: message.id, attachments: report }, 'read attachments');
+    let decision = edited ? pipeline.decideEdit(incoming) : await pipeline.decide(incoming);
+    // A `!mute` counts even if its acknowledgement cannot be posted.
+    if (decision.kind === 'command') pipeline.commit(incoming, decision);
+    // The decision may have taken a while (the LLM judge): a mute, pause or reply meanwhile wins.
+    const interrupted =
+      decision.kind !== 'command' && decision.kind !== 'warning' && decision.reply
+        ? pipeline.interruption(incoming)
+        : undefined;
+    if (interrupted) {
+      decision.reservation?.release();
+      decision = { kind: 'silent', reason: interrupted, intent: decision.intent };
     }
+    logger.debug(
+      {
+        messageId: message.id,
+        kind: decision.kind,
+        intent: decision.intent,
+        reason: decision.reason,
+        rule: decision.rule,
+      },
+      edited ? 'handled edited message' : 'handled message',
+    );
+    if (decision.reply) {
+      logger.info(
+        {
+          messageId: message.id,
+          channelId: message.channelId,
+          kind: decision.kind,
+          intent: decision.intent,
+          confidence: decision.confidence,
+        },
+        edited ? 'replying to an edit' : 'replying',
+      );
+    }
+    const sentId = await send(message, decision, deps);
+    if (decision.kind === 'command') return;
+    const answerId = pipeline.commit(incoming, decision, sentId);
+    if (answerId !== undefined && deletedQuestions.has(message.id))
+      await removeAnswersTo(client, message.id, deps);
+  }
+
+  /** Queues a message behind the same user's earlier ones; commands overtake them. */
+  function enqueue(message: Message<true>, edited: boolean): void {
+    let incoming: IncomingMessage;
+    try {
+      incoming = toIncoming(message);
+    } catch (error) {
+      logger.error({ err: error, messageId: message.id }, 'could not read a message');
+      return;
+    }
+    const lane = isTextCommand(incoming.content) ? 'command' : 'message';
+    queue
+      .run(`${lane}:${message.guildId}:${incoming.author.id}`, () => handle(message, incoming, edited))
+      .catch((error) =>
+        logger.error(
+          { err: error, messageId: message.id },
+          edited ? 'failed to handle an edited message' : 'failed to handle a message',
+        ),
+      );
+  }
+
+  client.on(Events.MessageCreate, (message) => {
+    if (message.inGuild()) enqueue(message, false);
   });
   client.on(Events.MessageUpdate, async (_before, edited) => {
     try {
       // Edits of uncached messages arrive partial; the content is needed to look for a key.
       const message = edited.partial ? await edited.fetch() : edited;
-      if (!message.inGuild()) return;
-      const outcome = deps.pipeline.handleEdit(toIncoming(message));
-      if (outcome.reply)
-        deps.logger.info({ messageId: message.id, intent: outcome.intent }, 'replying to an edit');
-      await deliver(message, outcome, deps);
+      if (message.inGuild()) enqueue(message, true);
     } catch (error) {
-      deps.logger.error({ err: error, messageId: edited.id }, 'failed to handle an edited message');
+      logger.error({ err: error, messageId: edited.id }, 'failed to handle an edited message');
     }
   });
   client.on(Events.MessageDelete, (message) => {
@@ -187,15 +245,6 @@ export function attachHandlers(client: Client, deps: BotDeps): void {
   client.on(Events.MessageBulkDelete, (messages) => {
     for (const id of messages.keys()) questionDeleted(id);
   });
-  client.on(Events.ClientReady, (ready) => {
-    deps.logger.info({ user: ready.user.tag, guilds: ready.guilds.cache.size }, 'ready');
-  });
-  client.on(Events.Error, (error) => deps.logger.error({ err: error }, 'discord client error'));
-  client.on(Events.Warn, (warning) => deps.logger.warn({ warning }, 'discord client warning'));
-  client.rest.on('rateLimited', (info) =>
-    deps.logger.warn(
-      { route: info.route, retryAfter: info.retryAfter, global: info.global },
-      'rate limited by Discord',
-    ),
-  );
+  client.on(Events.Error, (error) => logger.error({ err: error }, 'discord client error'));
+  client.on(Events.Warn, (warning) => logger.warn({ warning }, 'discord client warning'));
 }

@@ -1,6 +1,7 @@
 // The buttons under every answer: "Solved", "Not helpful" and "Dismiss". A custom id carries the
-// action, the answer's record id and the asker, so a press can be handled without any memory of
-// the message (and after a restart).
+// action, the question's message id and the asker, so a press can be handled without any memory of
+// the message (and after a restart). The answer is recorded only after Discord accepted it, so the
+// buttons cannot carry its record id; votes are kept by the answer's message id.
 import {
   ActionRowBuilder,
   ButtonBuilder,
@@ -37,26 +38,26 @@ export const FEEDBACK_REPLIES = {
 
 export interface FeedbackId {
   action: FeedbackAction;
-  answerId: number;
+  questionId: string;
   askerId: string;
 }
 
-export function feedbackCustomId({ action, answerId, askerId }: FeedbackId): string {
-  return `${FEEDBACK_PREFIX}:${action}:${answerId}:${askerId}`;
+export function feedbackCustomId({ action, questionId, askerId }: FeedbackId): string {
+  return `${FEEDBACK_PREFIX}:${action}:${questionId}:${askerId}`;
 }
 
 export function parseFeedbackId(customId: string): FeedbackId | undefined {
-  const [prefix, action, answerId, askerId] = customId.split(':');
+  const [prefix, action, questionId, askerId] = customId.split(':');
   if (prefix !== FEEDBACK_PREFIX || !FEEDBACK_ACTIONS.includes(action as FeedbackAction)) return undefined;
-  if (!answerId || !/^\d+$/.test(answerId) || !askerId || !/^\d+$/.test(askerId)) return undefined;
-  return { action: action as FeedbackAction, answerId: Number(answerId), askerId };
+  if (!questionId || !/^\d+$/.test(questionId) || !askerId || !/^\d+$/.test(askerId)) return undefined;
+  return { action: action as FeedbackAction, questionId, askerId };
 }
 
-/** The row of buttons for one recorded answer to `askerId`. */
-export function feedbackButtons(answerId: number, askerId: string): ActionRowBuilder<ButtonBuilder> {
+/** The row of buttons under the answer to `askerId`'s question. */
+export function feedbackButtons(questionId: string, askerId: string): ActionRowBuilder<ButtonBuilder> {
   const button = (action: FeedbackAction, label: string, style: ButtonStyle) =>
     new ButtonBuilder()
-      .setCustomId(feedbackCustomId({ action, answerId, askerId }))
+      .setCustomId(feedbackCustomId({ action, questionId, askerId }))
       .setLabel(label)
       .setStyle(style);
   return new ActionRowBuilder<ButtonBuilder>().addComponents(

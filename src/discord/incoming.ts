@@ -1,5 +1,5 @@
 // The one place that turns a discord.js Message into the pipeline's plain IncomingMessage.
-import { ChannelType, type Message } from 'discord.js';
+import { ChannelType, type Message, MessageType } from 'discord.js';
 import type { AttachmentReader, AttachmentReport } from '../attachments/read.ts';
 import { isSupportChannel } from '../pipeline/guards.ts';
 import type { IncomingMessage } from '../pipeline/types.ts';
@@ -10,7 +10,21 @@ function isForumStarter(message: Message): boolean {
   return channel.isThread() && channel.parent?.type === ChannelType.GuildForum && message.id === channel.id;
 }
 
+/**
+ * The message a Discord reply points at. Discord sends `message_reference` (and the replied-to
+ * message, or null when it was deleted) on replies; a forwarded or pinned-notice reference is not a
+ * reply, so only MessageType.Reply counts.
+ */
+function replyTarget(message: Message<true>): IncomingMessage['replyTo'] {
+  const messageId = message.reference?.messageId;
+  if (message.type !== MessageType.Reply || !messageId) return undefined;
+  const authorId = message.mentions.repliedUser?.id;
+  return { messageId, authorId, isBot: authorId !== undefined && authorId === message.client.user?.id };
+}
+
 export function toIncoming(message: Message<true>): IncomingMessage {
+  const botId = message.client.user?.id;
+  const repliedUserId = message.mentions.repliedUser?.id;
   const channel = message.channel;
   const thread = channel.isThread() ? channel : undefined;
   const member = message.member;
@@ -18,10 +32,7 @@ export function toIncoming(message: Message<true>): IncomingMessage {
     ? [...member.roles.cache.values()].flatMap((role) => [role.id, role.name.toLowerCase()])
     : [];
   // "@SupportBot I get a 401": a mention of the bot itself at the start is just how it was asked.
-  const asked = message.content.replace(
-    new RegExp(`^\\s*<@!?${message.client.user?.id ?? 'none'}>[\\s,:]*`),
-    '',
-  );
+  const asked = message.content.replace(new RegExp(`^\\s*<@!?${botId ?? 'none'}>[\\s,:]*`), '');
   const content = thread && isForumStarter(message) ? `${thread.name}\n${asked}`.trim() : asked;
   return {
     id: message.id,
@@ -46,12 +57,8 @@ export function toIncoming(message: Message<true>): IncomingMessage {
       url: a.url,
       size: a.size,
     })),
-    replyTo: message.reference?.messageId
-      ? {
-          messageId: message.reference.messageId,
-          authorId: message.mentions.repliedUser?.id,
-        }
-      : undefined,
+    replyTo: replyTarget(message),
+    mentionsOthers: message.mentions.users.some((user) => user.id !== botId && user.id !== repliedUserId),
     createdAt: message.createdTimestamp,
   };
 }

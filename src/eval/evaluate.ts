@@ -18,7 +18,8 @@ export interface TurnResult {
   text: string;
   expected: string;
   followup?: EvalTurn['followup'];
-  outcome: Outcome;
+  /** What the bot decided, for the misses list (kind and reason as free text: baselines score too). */
+  outcome: Pick<Outcome, 'intent' | 'candidates' | 'reply'> & { kind: string; reason: string };
   /** The intent the bot answered with, or `none` when silent. */
   answered: string;
   correct: boolean;
@@ -54,8 +55,12 @@ function turnIsCorrect(turn: EvalTurn, outcome: Outcome, answeredBefore: boolean
   const answered = outcome.reply && outcome.kind !== 'command' ? (outcome.intent ?? NONE) : NONE;
   if (turn.intent === NONE) return answered === NONE;
   if (!turn.followup || !answeredBefore) return answered === turn.intent && outcome.kind === 'answer';
-  const expectedReason = turn.followup === 'still' ? 'handed over' : `follow-up: ${turn.followup}`;
-  return outcome.kind === 'followup' && answered === turn.intent && outcome.reason.includes(expectedReason);
+  if (turn.followup === 'still') return outcome.kind === 'handover' && answered === turn.intent;
+  return (
+    outcome.kind === 'followup' &&
+    answered === turn.intent &&
+    outcome.reason === `follow-up: ${turn.followup}`
+  );
 }
 
 /** The files of a turn as the pipeline sees Discord attachments: read by `reader`, from local paths. */

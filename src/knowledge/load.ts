@@ -3,8 +3,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseDocument, type YAMLError } from 'yaml';
-import { renderAnswer, renderFollowUp, renderHandover } from '../pipeline/render.ts';
 import { type Entry, frontmatterSchema, type KnowledgeBase } from './entry.ts';
+import { renderAnswer, renderFollowUp, renderHandover } from './render.ts';
 import { securityCautionProblems } from './security-caution.ts';
 import { parseSeenVersions } from './staleness.ts';
 

@@ -1,4 +1,9 @@
-import { buildClassifier, type ClassifierSettings, type LabeledText } from '../classifier/classifier.ts';
+import {
+  buildClassifier,
+  type Classifier,
+  type ClassifierSettings,
+  type LabeledText,
+} from '../classifier/classifier.ts';
 import type { KnowledgeBase } from './entry.ts';
 import { loadKnowledge } from './load.ts';
 import { readTrainingCorpus } from './training-corpus.ts';
@@ -6,7 +11,7 @@ import { readTrainingCorpus } from './training-corpus.ts';
 /** The knowledge in service: the entries and the classifier trained on them. */
 export interface KnowledgeState {
   kb: KnowledgeBase;
-  classifier: ReturnType<typeof buildClassifier>;
+  classifier: Classifier;
 }
 
 export interface KnowledgeStateOptions {

@@ -4,6 +4,7 @@
 // silence, which is what the local classifier decided anyway.
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
 import type { ChatCompletionContentPart, ChatCompletionCreateParamsNonStreaming } from 'openai/resources';
+import { createBoundedCache } from '../bounded-cache.ts';
 import type { Config } from '../config.ts';
 import { type Logger, silentLogger } from '../logger.ts';
 import type { GrayZoneJudge, GrayZoneQuestion } from '../pipeline/pipeline.ts';
@@ -179,7 +180,7 @@ export function createLlmJudge(options: LlmJudgeOptions): LlmJudge {
   });
 
   const stats: LlmJudgeStats = { calls: 0, cacheHits: 0, failures: 0, skippedBudget: 0, skippedBreaker: 0 };
-  const cache = new Map<string, { pick: string | undefined; at: number }>();
+  const cache = createBoundedCache<string, { pick: string | undefined; at: number }>(cacheSize);
   const inFlight = new Map<string, Promise<string | undefined>>();
   let callTimes: number[] = [];
   let consecutiveFailures = 0;
@@ -198,10 +199,7 @@ export function createLlmJudge(options: LlmJudgeOptions): LlmJudge {
   }
 
   function remember(key: string, pick: string | undefined, at: number): void {
-    cache.delete(key);
     cache.set(key, { pick, at });
-    // Map keeps insertion order: the first key is the oldest decision.
-    while (cache.size > cacheSize) cache.delete(cache.keys().next().value as string);
   }
 
   /** Closed: call. Open: refuse until the cool-down is over, then let exactly one trial call through. */

@@ -1,15 +1,22 @@
-// Short messages that refer back to the last answer ("why does this happen?", "how do I fix it?",
-// "still not working") and the per-(conversation, user) memory they refer to.
+// Short messages that refer back to the bot's last answer: "why does this happen?", "how do I fix
+// it?", an explicit "still not working", or a message that closes the exchange ("thanks",
+// "resolved", "nevermind"). Anything else is read as a message of its own.
 import { normalize } from '../classifier/text.ts';
 
-export type FollowUpKind = 'why' | 'fix' | 'still';
+export type FollowUpKind = 'why' | 'fix' | 'still' | 'closing';
 
 const WHY =
   /^(?:but |ok(?:ay)? |so |and )?(?:why|what(?:'s| is)? (?:causes?|caused|the (?:cause|reason))|how come|what does (?:this|that|it) mean|why (?:does|is|did|do) (?:this|that|it))\b/;
 const FIX =
   /\b(?:how (?:do|can|should|would) (?:i|we|you) (?:fix|solve|resolve|get rid of|stop) (?:it|this|that)|how to (?:fix|solve|resolve) (?:it|this|that)|what (?:should|do|can) i do(?: now| about (?:it|this|that))?|any fix|is there a fix|how do i fix)\b/;
+// Only an explicit report that the answer did not solve it hands over to humans: a bare "again" or
+// "still" ("still new to ST, how do I …") does not.
 const STILL =
-  /\b(?:still|again|same (?:error|issue|problem|thing|message)|did(?:n'?t| not) (?:help|work|fix)|does(?:n'?t| not) (?:help|work)|not (?:working|fixed)|no luck|nothing changed|no change)\b/;
+  /\b(?:still (?:not|doesn'?t|does not|isn'?t|won'?t|can'?t|cannot|getting|get|gets|having|have|the same|same|broken|failing|fails|happening|happens|an? error|erroring|no)|same (?:error|issue|problem|thing|message|result)|did(?:n'?t| not) (?:help|work|fix|change)|does(?:n'?t| not) (?:help|work|fix)|(?:it'?s |is )?not (?:working|fixed)|no luck|nothing changed|no change|(?:happens|happened|happening|getting it|got it) again)\b/;
+// Thanks, "resolved", apologies and "nevermind" end the exchange, even with a "but…" or "although…"
+// after them: the asker is done, and a hand-over would call humans for nothing.
+const CLOSING =
+  /^(?:thanks?|thank you|thx|ty|tysm|cheers|appreciate it|nvm|never ?mind|(?:solved|fixed|resolved)(?! the| my| your| it by)|got it|gotcha|works now|it works|that worked|this worked|ok(?:ay)? (?:thanks|thx|ty|it works|works now|got it)|sorry (?:to|for) (?:have )?bother)|\b(?:(?:problem|issue|it)(?:'s| is| was| got| has been)? (?:resolved|solved|fixed)|sorry (?:to|for) (?:have |having )?bother(?:ed|ing)?|figured it out|never ?mind|nvm)\b/;
 
 /** Follow-ups are short; a long message is a new question even if it starts with "why". */
 const MAX_FOLLOW_UP_WORDS = 14;
@@ -18,6 +25,7 @@ export function detectFollowUp(text: string): FollowUpKind | undefined {
   const t = normalize(text).trim();
   const words = t.split(/\s+/).filter(Boolean).length;
   if (words === 0) return undefined;
+  if (CLOSING.test(t)) return 'closing';
   if (STILL.test(t)) return 'still';
   if (words > MAX_FOLLOW_UP_WORDS) return undefined;
   if (FIX.test(t)) return 'fix';
@@ -25,41 +33,14 @@ export function detectFollowUp(text: string): FollowUpKind | undefined {
   return undefined;
 }
 
-export interface ConversationMemory {
-  intent: string;
-  answeredAt: number;
-  /** The bot handed this asker over to humans: it stays out of the conversation. */
-  handedOver: boolean;
-  /** Follow-up sections already sent: each is sent once, so "why?" twice cannot make the bot loop. */
-  sectionsSent?: FollowUpKind[];
-}
+// An error report: a status code, "error", "fails", "crashes".
+const FAILURE = /\b(?:[45]\d\d|errors?|exception|fail(?:s|ed|ing)?|crash(?:es|ed|ing)?|broken)\b/;
 
-/** What the bot last answered each asker in each conversation, forgotten after the window. */
-export function createMemory(windowMs: number, handoverMs: number) {
-  const memory = new Map<string, ConversationMemory>();
-  const key = (conversationId: string, userId: string) => `${conversationId}:${userId}`;
-  const isLive = (m: ConversationMemory, now: number) =>
-    now - m.answeredAt <= (m.handedOver ? handoverMs : windowMs);
-
-  return {
-    get(conversationId: string, userId: string, now: number): ConversationMemory | undefined {
-      const m = memory.get(key(conversationId, userId));
-      if (!m) return undefined;
-      if (isLive(m, now)) return m;
-      memory.delete(key(conversationId, userId));
-      return undefined;
-    },
-    set(conversationId: string, userId: string, value: ConversationMemory): void {
-      // Re-insert so Map order stays oldest-first for pruning.
-      memory.delete(key(conversationId, userId));
-      memory.set(key(conversationId, userId), value);
-    },
-    /** Drops expired entries; called now and then so memory stays bounded in a long run. */
-    prune(now: number): void {
-      for (const [k, m] of memory) if (!isLive(m, now)) memory.delete(k);
-    },
-    get size() {
-      return memory.size;
-    },
-  };
+/**
+ * A message that reports a failure without saying "still". Inside the exchange itself (a reply to
+ * the bot's answer, or the asker's thread) that means the answer did not solve it; in the open
+ * channel it may be anything, so there only an explicit "still not working" counts.
+ */
+export function reportsFailure(text: string): boolean {
+  return FAILURE.test(normalize(text));
 }

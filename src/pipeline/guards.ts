@@ -1,6 +1,8 @@
 // Cheap checks that decide a message is not the bot's business, before any classification.
 import type { Config } from '../config.ts';
-import type { IncomingMessage } from './types.ts';
+import type { IncomingMessage, Reason, Reservation } from './types.ts';
+
+type LimitReason = Extract<Reason, 'silent: user cooldown' | 'silent: channel answer cap reached'>;
 
 export function isSupportChannel(message: IncomingMessage, supportChannels: string[]): boolean {
   // A thread counts by its parent only: a thread titled "sillytavern" under #general does not.
@@ -25,20 +27,6 @@ export function conversationOf(message: IncomingMessage): string {
   return message.threadId ?? message.channelId;
 }
 
-/** Remembers recent ids so an event Discord delivers twice (reconnect, resume) is handled once. */
-export function createSeenSet(capacity = 10_000) {
-  const seen = new Set<string>();
-  return {
-    /** True the first time an id is offered. */
-    firstTime(id: string): boolean {
-      if (seen.has(id)) return false;
-      seen.add(id);
-      if (seen.size > capacity) seen.delete(seen.values().next().value as string);
-      return true;
-    },
-  };
-}
-
 /**
  * Who and where the rate limits count a reply: the asker in this server, and the channel. A thread
  * or forum post counts as its parent channel, so a flood spread over many threads (every forum post
@@ -58,7 +46,7 @@ export function createRateLimits(
   const lastAnswerTo = new Map<string, number>();
   const answersIn = new Map<string, number[]>();
   /** Why an answer must not be sent now, or undefined. */
-  function check(userKey: string, channelId: string, now: number, cooldown = true): string | undefined {
+  function check(userKey: string, channelId: string, now: number, cooldown = true): LimitReason | undefined {
     const last = lastAnswerTo.get(userKey);
     if (cooldown && last !== undefined && now - last < config.USER_COOLDOWN_SECONDS * 1000)
       return 'silent: user cooldown';
@@ -80,14 +68,32 @@ export function createRateLimits(
     check,
     note,
     /**
-     * Checks and, when allowed, counts a reply in one step: why it must not be sent, or undefined.
+     * Checks and, when allowed, holds a slot for one reply: the slot counts at once, so a burst
+     * cannot start an LLM call for each message, and is given back with `release()` when the reply
+     * is not sent after all. Returns why it must not be sent instead, when it must not.
      * `cooldown: false` for follow-ups: an asker who reads the answer and asks "why?" at once is
-     * not flooding, and each follow-up is sent at most once per conversation anyway.
+     * not flooding, and each follow-up is sent at most once per exchange anyway.
      */
-    take(keys: { user: string; channel: string }, now: number, { cooldown = true } = {}): string | undefined {
+    reserve(
+      keys: { user: string; channel: string },
+      now: number,
+      { cooldown = true } = {},
+    ): { reservation: Reservation } | { limited: LimitReason } {
       const limited = check(keys.user, keys.channel, now, cooldown);
-      if (!limited) note(keys.user, keys.channel, now);
-      return limited;
+      if (limited) return { limited };
+      const previousAnswer = lastAnswerTo.get(keys.user);
+      note(keys.user, keys.channel, now);
+      let released = false;
+      const release = () => {
+        if (released) return;
+        released = true;
+        if (previousAnswer === undefined) lastAnswerTo.delete(keys.user);
+        else lastAnswerTo.set(keys.user, previousAnswer);
+        const recent = answersIn.get(keys.channel);
+        const index = recent?.lastIndexOf(now) ?? -1;
+        if (index >= 0) recent?.splice(index, 1);
+      };
+      return { reservation: { release } };
     },
   };
 }

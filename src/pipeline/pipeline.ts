@@ -1,27 +1,26 @@
-// From one incoming message to an outcome: guards, commands, follow-ups, classification, decision,
-// rendering and recording. Pure TypeScript: the same code runs on Discord, in the console chat and
-// in the evaluation.
+// From one incoming message to a decision, and from a sent reply to its record. Pure TypeScript:
+// the same code runs on Discord, in the console chat and in the evaluation.
+//
+//   decide(message)  reads state (mutes, pauses, exchanges, limits) and returns a Decision; the
+//                    only thing it holds is a rate-limit slot, so a burst cannot pay for an LLM
+//                    call per message (the slot goes back when nothing is sent);
+//   commit(...)      after the edge sent the reply: records the answer, keeps the slot; with no
+//                    sent message: records nothing and gives the slot back.
 import { attachmentQuote, leakedKeyKinds, textWithAttachments } from '../attachments/evidence.ts';
+import { createBoundedCache } from '../bounded-cache.ts';
 import type { Classification } from '../classifier/classifier.ts';
+import { readsAsAdviceToOthers } from '../classifier/help-gate.ts';
 import type { Config } from '../config.ts';
+import { renderAnswer, renderFollowUp, renderHandover } from '../knowledge/render.ts';
 import type { KnowledgeState } from '../knowledge/state.ts';
 import { findLeakedKeys, redactKeys } from '../safety/leaked-keys.ts';
-import type { Store } from '../store/store.ts';
-import { handleTextCommand } from './commands.ts';
-import { createMemory, detectFollowUp } from './follow-ups.ts';
-import {
-  conversationOf,
-  createRateLimits,
-  createSeenSet,
-  isStaff,
-  isSupportChannel,
-  rateLimitKeys,
-} from './guards.ts';
+import { withoutQuotes } from '../safety/quoted-text.ts';
+import type { Exchange, Store } from '../store/store.ts';
+import { applyTextCommand, decideTextCommand } from './commands.ts';
+import { detectFollowUp, reportsFailure } from './follow-ups.ts';
+import { conversationOf, createRateLimits, isStaff, isSupportChannel, rateLimitKeys } from './guards.ts';
 import { renderLeakedKeyWarning } from './leaked-key-warning.ts';
-import { renderAnswer, renderFollowUp, renderHandover } from './render.ts';
-import type { IncomingMessage, Outcome } from './types.ts';
-
-export type { KnowledgeState };
+import type { Decision, IncomingMessage, Outcome, Reason } from './types.ts';
 
 export type PipelineConfig = Pick<
   Config,
@@ -54,47 +53,39 @@ export interface PipelineDeps {
   judge?: GrayZoneJudge;
 }
 
-/** After handing over to humans the bot keeps out of that conversation for this long. */
-const HANDOVER_MS = 24 * 60 * 60 * 1000;
-/** Threads remembered as taken over by humans. */
-const MAX_REMEMBERED_THREADS = 10_000;
 /** Unanswered help requests are kept for moderators, shortened. */
 const UNANSWERED_TEXT_LIMIT = 500;
+/** Message ids, threads and askers remembered; the oldest go first in a run of weeks. */
+const REMEMBERED = 10_000;
 
-const silent = (reason: string, extra: Partial<Outcome> = {}): Outcome => ({
-  kind: 'none',
+const silent = (reason: Reason, extra: Partial<Decision> = {}): Decision => ({
+  kind: 'silent',
   reason,
   ...extra,
 });
 
-/** Quoted lines ("> ...") are someone else's words; the bot answers only what the asker wrote. */
-export function withoutQuotes(content: string): string {
-  return content
-    .split('\n')
-    .filter((line) => !/^\s*>/.test(line))
-    .join('\n')
-    .trim();
-}
+/** A decision whose reply is posted: for the logs and the console's `--json`. */
+export const hasReply = (decision: Decision): decision is Decision & { reply: string } =>
+  decision.reply !== undefined;
 
 export function createPipeline({ knowledge, store, config, now = Date.now, judge }: PipelineDeps) {
   const windowMs = config.FOLLOWUP_WINDOW_MINUTES * 60_000;
-  const memory = createMemory(windowMs, HANDOVER_MS);
-  const seen = createSeenSet();
   const limits = createRateLimits(config);
-  const humansTookOver = new Set<string>();
-  let handled = 0;
+  // An event Discord delivers twice (reconnect, resume) is handled once.
+  const handledIds = createBoundedCache<string, true>(REMEMBERED);
+  // Discord also sends an edit when it adds a link preview: that must not bring a second warning.
+  const warnedIds = createBoundedCache<string, true>(1_000);
+  const threadsTakenOver = createBoundedCache<string, true>(REMEMBERED);
+  // `${conversation}:${asker}` → when another person (staff or not) replied to the asker.
+  const humanRepliedTo = createBoundedCache<string, number>(REMEMBERED);
 
-  // Messages already warned about: Discord also sends an edit when it adds a link preview, and
-  // that must not bring a second warning.
-  const warned = createSeenSet(1_000);
-
-  function leakedKeyWarning(message: IncomingMessage): Outcome | undefined {
+  function leakedKeyWarning(message: IncomingMessage): Decision | undefined {
     const leaked = leakedKeyKinds(findLeakedKeys(message.content), message.attachmentText);
     if (leaked.length === 0) return undefined;
-    if (!warned.firstTime(message.id)) return silent('ignored: already warned about this key');
+    if (warnedIds.has(message.id)) return silent('ignored: already warned about this key');
     const { reply, replyIfDeleted } = renderLeakedKeyWarning(leaked, knowledge().kb.footer);
     return {
-      kind: 'answer',
+      kind: 'warning',
       intent: 'leaked-api-key',
       reason: 'leaked API key',
       reply,
@@ -103,196 +94,348 @@ export function createPipeline({ knowledge, store, config, now = Date.now, judge
   }
 
   /**
-   * An edited message is only checked for a leaked key: answering edits would answer twice, but a
-   * key pasted into an edit is just as public.
+   * What stops the bot from answering this asker here, now: checked before deciding and again just
+   * before a reply is sent, so a `!mute`, a pause or a person replying while the bot was thinking
+   * (the LLM judge can take seconds) wins over the answer.
    */
-  function handleEdit(message: IncomingMessage): Outcome {
-    if (message.author.isBot || message.author.isWebhookOrSystem) {
+  function interruption(message: IncomingMessage, at = now()): Reason | undefined {
+    if (store.isMuted(message.guildId, message.author.id)) return 'ignored: user muted the bot';
+    if (store.isPaused(message.guildId, message.parentChannelId ?? message.channelId))
+      return 'ignored: channel paused';
+    if (message.threadId && (threadsTakenOver.has(message.threadId) || startedBySomeoneElse(message)))
+      return 'ignored: humans took over this thread';
+    const repliedAt = humanRepliedTo.get(`${conversationOf(message)}:${message.author.id}`);
+    if (repliedAt !== undefined && at - repliedAt <= windowMs) return 'ignored: someone replied to the asker';
+    return undefined;
+  }
+
+  /** The exchange this message continues: the answer it replies to, or the asker's last one here. */
+  function exchangeFor(
+    message: IncomingMessage,
+    repliedTo: Exchange | undefined,
+    at: number,
+  ): { exchange?: Exchange; explicit: boolean } {
+    if (repliedTo) return { exchange: repliedTo, explicit: true };
+    const latest = store.latestExchange(message.guildId, conversationOf(message), message.author.id);
+    if (!latest) return { explicit: false };
+    // A thread is one conversation however long it lasts; in a busy channel only a message soon
+    // after the answer refers to it.
+    if (message.threadId) return { exchange: latest, explicit: true };
+    return at - latest.lastAt <= windowMs ? { exchange: latest, explicit: false } : { explicit: false };
+  }
+
+  /** An edited message is only checked for a leaked key: answering edits would answer twice. */
+  function decideEdit(message: IncomingMessage): Decision {
+    if (message.author.isBot || message.author.isWebhookOrSystem)
       return silent('ignored: bot, webhook or system message');
-    }
     return leakedKeyWarning(message) ?? silent('ignored: edited message');
   }
 
-  async function handle(message: IncomingMessage): Promise<Outcome> {
-    const at = now();
-    if (++handled % 1000 === 0) memory.prune(at);
+  /** Cheap checks, in order: whose business the message is. A decision means "not ours". */
+  function guard(message: IncomingMessage, at: number): Decision | { repliedTo?: Exchange } {
     if (message.author.isBot || message.author.isWebhookOrSystem)
       return silent('ignored: bot, webhook or system message');
-    if (!seen.firstTime(message.id)) return silent('ignored: already handled this message');
-
+    if (handledIds.has(message.id)) return silent('ignored: already handled this message');
     const leaked = leakedKeyWarning(message);
     if (leaked) return leaked;
-
     if (!isSupportChannel(message, config.SUPPORT_CHANNELS)) return silent('ignored: not a support channel');
-    const conversationId = conversationOf(message);
-    if (message.threadId && message.threadOwnerId && message.author.id !== message.threadOwnerId) {
-      humansTookOver.add(message.threadId);
-      // Bounded for a bot that runs for weeks: the oldest threads are long over.
-      if (humansTookOver.size > MAX_REMEMBERED_THREADS)
-        humansTookOver.delete(humansTookOver.values().next().value as string);
-    }
-
-    const command = handleTextCommand(message, store);
+    const command = decideTextCommand(message, store);
     if (command) return command;
-
     if (isStaff(message, config.STAFF_ROLES)) return silent('ignored: staff member');
-    if (store.isMuted(message.guildId, message.author.id)) return silent('ignored: user muted the bot');
-    if (store.isPaused(message.guildId, message.parentChannelId ?? message.channelId)) {
-      return silent('ignored: channel paused');
-    }
-    if (message.threadId && humansTookOver.has(message.threadId))
-      return silent('ignored: humans took over this thread');
-    if (message.replyTo?.authorId && message.replyTo.authorId !== message.author.id) {
+    const interrupted = interruption(message, at);
+    if (interrupted) return silent(interrupted);
+    // A Discord reply to one of the bot's answers continues that answer's exchange, at any age.
+    const repliedTo = message.replyTo && store.exchangeOfMessage(message.guildId, message.replyTo.messageId);
+    if (repliedTo && repliedTo.userId !== message.author.id)
+      return silent('ignored: reply to an answer for someone else', { intent: repliedTo.intent });
+    if (!repliedTo && message.replyTo?.authorId && message.replyTo.authorId !== message.author.id)
       return silent('ignored: reply to someone else');
-    }
+    if (message.mentionsOthers || readsAsAdviceToOthers(withoutQuotes(message.content)))
+      return silent('ignored: advice to someone else');
+    return { repliedTo };
+  }
 
+  async function decide(message: IncomingMessage): Promise<Decision> {
+    const at = now();
+    const guarded = guard(message, at);
+    if ('kind' in guarded) return guarded;
+    const { exchange, explicit } = exchangeFor(message, guarded.repliedTo, at);
     const text = withoutQuotes(message.content);
-    const { kb, classifier } = knowledge();
-    const previous = memory.get(conversationId, message.author.id, at);
-    if (previous?.handedOver) return silent('ignored: handed over to humans', { intent: previous.intent });
-    // Every reply below counts against the channel cap; new answers also against the user cooldown.
+    // A screenshot or message.txt is read like a pasted log: its error lines join the message.
+    const classification = knowledge().classifier.classify(textWithAttachments(text, message.attachmentText));
+    const followUp = exchange ? detectFollowUp(text) : undefined;
+
+    // A hand-over closes its exchange (the thread, or the answer and the replies to it), never the
+    // asker's whole channel: a new question of their own is answered.
+    if (exchange?.handedOver && (explicit || followUp))
+      return silent('ignored: handed over to humans', { intent: exchange.intent });
+    const continues = exchange?.handedOver ? undefined : exchange;
+    const asFollowUp = continues && decideFollowUp(message, text, continues, explicit, classification, at);
+    if (asFollowUp) return asFollowUp;
+    return decideAnswer(message, text, classification, exchange, at, !followUp);
+  }
+
+  /** The asker refers back to the exchange: Why, Fix, hand-over or silence; undefined for a new message. */
+  function decideFollowUp(
+    message: IncomingMessage,
+    text: string,
+    exchange: Exchange,
+    explicit: boolean,
+    classification: Classification,
+    at: number,
+  ): Decision | undefined {
+    const { kb } = knowledge();
+    const entry = kb.byId.get(exchange.intent);
+    if (!entry) return undefined;
+    const followUp = detectFollowUp(text);
+    // "why?"/"how do I fix it?"/"thanks" refer back to the answer unless the message also carries
+    // hard evidence (an error string or status code) of a different problem. "still" is weaker:
+    // a confident answer for another entry means a new question.
+    const hardEvidence = (classification.candidates[0]?.evidence.length ?? 0) > 0;
+    const newQuestion =
+      classification.intent !== undefined &&
+      classification.intent !== exchange.intent &&
+      (!followUp || followUp === 'still' || hardEvidence);
+    if (newQuestion) return undefined;
+    const vars = { asker: message.author.displayName };
     const rate = rateLimitKeys(message);
 
-    // A screenshot or message.txt is read like a pasted log: its error lines join the message.
-    const question = textWithAttachments(text, message.attachmentText);
-    const classification = classifier.classify(question);
-    const topScores = classification.candidates.slice(0, 3).map(({ intent, score }) => ({ intent, score }));
-    let decidedBy = 'local classifier';
-    const followUp = previous ? detectFollowUp(text) : undefined;
-    // No LLM call for a follow-up, nor for a message the limits would silence anyway (a flood
-    // cannot spend the budget).
+    if (followUp === 'closing')
+      return silent('silent: the asker closed the conversation', { intent: entry.id });
+    if (followUp === 'why' || followUp === 'fix') {
+      if (exchange.sectionsSent.includes(followUp))
+        return silent('silent: already sent this follow-up', { intent: entry.id });
+      const slot = limits.reserve(rate, at, { cooldown: false });
+      if ('limited' in slot) return silent(slot.limited, { intent: entry.id });
+      return {
+        kind: 'followup',
+        intent: entry.id,
+        reason: followUp === 'why' ? 'follow-up: why' : 'follow-up: fix',
+        reply: renderFollowUp(entry, followUp, kb.footer, { vars, question: text }),
+        feedback: true,
+        record: {
+          kind: 'followup',
+          intent: entry.id,
+          decidedBy: `follow-up: ${followUp}`,
+          exchangeId: exchange.id,
+          section: followUp,
+        },
+        reservation: slot.reservation,
+      };
+    }
+    // Only an explicit "still not working" hands over (or, inside the exchange itself, a new error
+    // report no entry answers): an unrelated message after an answer is a message of its own.
+    const stillFailing =
+      followUp === 'still' || (explicit && !followUp && !classification.intent && reportsFailure(text));
+    if (!stillFailing) return undefined;
+    const slot = limits.reserve(rate, at, { cooldown: false });
+    if ('limited' in slot) return silent(slot.limited, { intent: entry.id });
+    return {
+      kind: 'handover',
+      intent: entry.id,
+      reason: 'follow-up: still not solved, handed over to humans',
+      reply: renderHandover(kb.handover, kb.footer, vars),
+      record: { kind: 'handover', intent: entry.id, decidedBy: 'follow-up: still', exchangeId: exchange.id },
+      reservation: slot.reservation,
+    };
+  }
+
+  /** A message of its own: the classifier's answer (or the judge's pick in the gray zone), or silence. */
+  async function decideAnswer(
+    message: IncomingMessage,
+    text: string,
+    classification: Classification,
+    exchange: Exchange | undefined,
+    at: number,
+    mayAskJudge: boolean,
+  ): Promise<Decision> {
+    const rate = rateLimitKeys(message);
+    const candidates = classification.candidates.slice(0, 3).map(({ intent, score }) => ({ intent, score }));
+    let decidedBy: 'local classifier' | 'llm judge' = 'local classifier';
+    let intent = classification.rule === 'answer' ? classification.intent : undefined;
+    let slot: ReturnType<typeof limits.reserve> | undefined;
+    // No LLM call for a follow-up, nor for a message the limits would silence anyway; the slot is
+    // held while the judge thinks, so a burst of gray-zone messages pays for one call at a time.
     if (
+      !intent &&
       judge &&
-      !followUp &&
-      isGrayZone(classification, classifier.settings.grayZoneFloor) &&
-      !limits.check(rate.user, rate.channel, at)
+      mayAskJudge &&
+      isGrayZone(classification, knowledge().classifier.settings.grayZoneFloor)
     ) {
-      const candidates = classification.candidates.slice(0, 3).flatMap((c) => {
-        const candidate = kb.byId.get(c.intent);
-        return candidate
-          ? [{ intent: c.intent, title: candidate.title, summary: candidate.summary, score: c.score }]
-          : [];
+      slot = limits.reserve(rate, at);
+      if ('reservation' in slot) {
+        const question = textWithAttachments(text, message.attachmentText);
+        const judged = await askJudge(judge, question, classification, message, knowledge());
+        if (judged) {
+          intent = judged;
+          decidedBy = 'llm judge';
+        } else slot.reservation.release();
+      }
+    }
+
+    if (!intent) {
+      return silent('silent: no confident answer', {
+        rule: classification.rule,
+        confidence: classification.confidence,
+        candidates,
+        unanswered:
+          classification.helpRequest.verdict === 'yes'
+            ? {
+                text: redactKeys(text).slice(0, UNANSWERED_TEXT_LIMIT),
+                topIntent: classification.candidates[0]?.intent,
+                confidence: classification.confidence,
+                rule: classification.rule,
+              }
+            : undefined,
       });
-      // A judge that fails leaves the local decision (silence) in place.
-      const picked = await judge({ text: question, candidates, attachments: message.attachments }).catch(
-        () => undefined,
-      );
-      if (picked && candidates.some((c) => c.intent === picked)) {
-        classification.intent = picked;
-        classification.rule = 'answer';
-        decidedBy = 'llm judge';
-      }
-    }
-    const record = (
-      kind: 'answer' | 'followup' | 'handover',
-      intent: string,
-      decidedBy: string,
-      confidence?: number,
-    ) =>
-      store.recordAnswer({
-        guildId: message.guildId,
-        channelId: message.channelId,
-        conversationId,
-        userId: message.author.id,
-        questionMessageId: message.id,
-        intent,
-        kind,
-        confidence,
-        decidedBy,
-      });
-    const vars = { asker: message.author.displayName };
-
-    if (previous) {
-      const entry = kb.byId.get(previous.intent);
-      // "why?"/"how do I fix it?" refer back to the last answer unless the message also carries hard
-      // evidence (an error string or status code) of a different problem. "still" is weaker: a
-      // confident answer for another entry means a new question ("still new to ST, how do I …").
-      const hardEvidence = (classification.candidates[0]?.evidence.length ?? 0) > 0;
-      const newIntent =
-        classification.intent !== previous.intent && (!followUp || followUp === 'still' || hardEvidence)
-          ? classification.intent
-          : undefined;
-      if (entry && !newIntent && (followUp === 'why' || followUp === 'fix')) {
-        const sent = previous.sectionsSent ?? [];
-        if (sent.includes(followUp))
-          return silent('silent: already sent this follow-up', { intent: entry.id });
-        const limited = limits.take(rate, at, { cooldown: false });
-        if (limited) return silent(limited, { intent: entry.id });
-        memory.set(conversationId, message.author.id, {
-          ...previous,
-          answeredAt: at,
-          sectionsSent: [...sent, followUp],
-        });
-        return {
-          kind: 'followup',
-          intent: entry.id,
-          reason: `follow-up: ${followUp}`,
-          reply: renderFollowUp(entry, followUp, kb.footer, { vars, question: text }),
-          answerId: record('followup', entry.id, `follow-up: ${followUp}`),
-        };
-      }
-      // "still not working", or another problem report that is not a new known question: a human
-      // should take it from here, and the bot leaves the conversation.
-      if (entry && !newIntent && (followUp === 'still' || classification.helpRequest.verdict === 'yes')) {
-        const limited = limits.take(rate, at, { cooldown: false });
-        if (limited) return silent(limited, { intent: entry.id });
-        memory.set(conversationId, message.author.id, { ...previous, answeredAt: at, handedOver: true });
-        return {
-          kind: 'followup',
-          intent: entry.id,
-          reason: 'follow-up: still not solved, handed over to humans',
-          handover: true,
-          reply: renderHandover(kb.handover, kb.footer, vars),
-          answerId: record('handover', entry.id, 'follow-up: still'),
-        };
-      }
     }
 
-    if (classification.rule !== 'answer' || !classification.intent) {
-      if (classification.helpRequest.verdict === 'yes') {
-        store.recordUnanswered({
-          guildId: message.guildId,
-          channelId: message.channelId,
-          userId: message.author.id,
-          messageId: message.id,
-          text: redactKeys(text).slice(0, UNANSWERED_TEXT_LIMIT),
-          topIntent: classification.candidates[0]?.intent,
-          confidence: classification.confidence,
-          reason: classification.rule,
-        });
-      }
-      return silent(classification.rule, { confidence: classification.confidence, candidates: topScores });
+    const { kb } = knowledge();
+    const entry = kb.byId.get(intent);
+    const heldBack = entry
+      ? answerHeldBack(entry.id, exchange, message, decidedBy === 'llm judge')
+      : silent('silent: entry disappeared in a reload');
+    if (heldBack || !entry) {
+      if (slot && 'reservation' in slot) slot.reservation.release();
+      return heldBack ?? silent('silent: entry disappeared in a reload');
     }
+    slot ??= limits.reserve(rate, at);
+    if ('limited' in slot)
+      return silent(slot.limited, { intent: entry.id, confidence: classification.confidence });
 
-    const entry = kb.byId.get(classification.intent);
-    if (!entry) return silent('silent: entry disappeared in a reload');
-    if (previous?.intent === entry.id) return silent('silent: already answered this in this conversation');
-    const limited = limits.take(rate, at);
-    if (limited) return silent(limited, { intent: entry.id, confidence: classification.confidence });
-
-    memory.set(conversationId, message.author.id, { intent: entry.id, answeredAt: at, handedOver: false });
     return {
       kind: 'answer',
       intent: entry.id,
       confidence: classification.confidence,
-      reason: decidedBy === 'llm judge' ? 'answer (llm judge)' : classification.rule,
-      candidates: topScores,
+      reason: decidedBy === 'llm judge' ? 'answer (llm judge)' : 'answer',
+      rule: classification.rule,
+      candidates,
       reply: renderAnswer(entry, kb.footer, {
-        vars,
-        question,
-        intro: attachmentQuote(entry.id, message.attachmentText, classifier),
+        vars: { asker: message.author.displayName },
+        question: text,
+        intro: attachmentQuote(entry.id, message.attachmentText, knowledge().classifier),
       }),
-      answerId: record('answer', entry.id, decidedBy, classification.confidence),
+      feedback: true,
+      record: { kind: 'answer', intent: entry.id, decidedBy, confidence: classification.confidence },
+      reservation: slot.reservation,
     };
   }
 
-  return { handle, handleEdit };
+  /** Why a decided answer must not go out after all, or undefined. */
+  function answerHeldBack(
+    intent: string,
+    exchange: Exchange | undefined,
+    message: IncomingMessage,
+    judged: boolean,
+  ): Decision | undefined {
+    // The same problem again after a hand-over belongs to the humans who took it.
+    if (exchange?.handedOver && exchange.intent === intent)
+      return silent('ignored: handed over to humans', { intent });
+    if (exchange?.intent === intent)
+      return silent('silent: already answered this in this conversation', { intent });
+    // The judge may have taken seconds: a mute, pause or human reply meanwhile wins.
+    const meanwhile = judged ? interruption(message) : undefined;
+    return meanwhile ? silent(meanwhile, { intent }) : undefined;
+  }
+
+  /**
+   * Makes a decision count. `sentMessageId` is the id Discord gave the reply; without it (silence,
+   * or a send Discord refused) nothing is recorded and the rate-limit slot goes back. Returns the
+   * answer's record id when one was recorded.
+   */
+  function commit(message: IncomingMessage, decision: Decision, sentMessageId?: string): number | undefined {
+    handledIds.set(message.id, true);
+    noteHumanReplies(message);
+    if (decision.leakedKey) warnedIds.set(message.id, true);
+    applyTextCommand(store, message, decision);
+    if (decision.unanswered) {
+      const { rule, ...unanswered } = decision.unanswered;
+      store.recordUnanswered({
+        guildId: message.guildId,
+        channelId: message.channelId,
+        userId: message.author.id,
+        messageId: message.id,
+        reason: rule,
+        ...unanswered,
+      });
+    }
+    if (sentMessageId === undefined) {
+      decision.reservation?.release();
+      return undefined;
+    }
+    if (!decision.record) return undefined;
+    return store.recordAnswer({
+      guildId: message.guildId,
+      channelId: message.channelId,
+      conversationId: conversationOf(message),
+      userId: message.author.id,
+      questionMessageId: message.id,
+      answerMessageId: sentMessageId,
+      ...decision.record,
+    });
+  }
+
+  /** Another person talking in an asker's thread, or replying to the asker: humans took over. */
+  function noteHumanReplies(message: IncomingMessage): void {
+    if (message.author.isBot || message.author.isWebhookOrSystem) return;
+    if (message.threadId && startedBySomeoneElse(message)) threadsTakenOver.set(message.threadId, true);
+    const asker = message.replyTo?.authorId;
+    if (asker && !message.replyTo?.isBot && asker !== message.author.id)
+      humanRepliedTo.set(`${conversationOf(message)}:${asker}`, now());
+  }
+
+  /** Decide and commit in one step, as if every reply were sent: the console chat and the eval. */
+  async function handle(message: IncomingMessage): Promise<Outcome> {
+    return settle(message, await decide(message));
+  }
+
+  /** The same for an edited message. */
+  function handleEdit(message: IncomingMessage): Outcome {
+    return settle(message, decideEdit(message));
+  }
+
+  function settle(message: IncomingMessage, decision: Decision): Outcome {
+    const answerId = commit(message, decision, hasReply(decision) ? `local-${message.id}` : undefined);
+    return answerId === undefined ? decision : { ...decision, answerId };
+  }
+
+  return {
+    decide,
+    decideEdit,
+    commit,
+    handle,
+    handleEdit,
+    /** Checked by the edge just before sending: why the reply must not go out after all. */
+    interruption,
+  };
 }
 
 export type Pipeline = ReturnType<typeof createPipeline>;
+
+function startedBySomeoneElse(message: IncomingMessage): boolean {
+  return Boolean(message.threadOwnerId && message.author.id !== message.threadOwnerId);
+}
 
 /** Undecided but plausible: low confidence or too close to the runner-up, and a request for help. */
 function isGrayZone(c: Classification, floor: number): boolean {
   const undecided = c.rule === 'silent: low confidence' || c.rule === 'silent: too close to the runner-up';
   return undecided && c.helpRequest.verdict !== 'no' && (c.candidates[0]?.score ?? 0) >= floor;
+}
+
+/** The judge's pick among the top candidates, or undefined; a judge that fails means silence. */
+async function askJudge(
+  judge: GrayZoneJudge,
+  text: string,
+  classification: Classification,
+  message: IncomingMessage,
+  { kb }: KnowledgeState,
+): Promise<string | undefined> {
+  const candidates = classification.candidates.slice(0, 3).flatMap((c) => {
+    const candidate = kb.byId.get(c.intent);
+    return candidate
+      ? [{ intent: c.intent, title: candidate.title, summary: candidate.summary, score: c.score }]
+      : [];
+  });
+  const picked = await judge({ text, candidates, attachments: message.attachments }).catch(() => undefined);
+  return picked && candidates.some((c) => c.intent === picked) ? picked : undefined;
 }

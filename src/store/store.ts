@@ -58,6 +58,13 @@ const MIGRATIONS: string[] = [
   `ALTER TABLE answers ADD COLUMN removed_at INTEGER;
    ALTER TABLE answers ADD COLUMN removed_reason TEXT;
    CREATE INDEX answers_answer_message ON answers (answer_message_id);`,
+  // 3: exchanges. A follow-up or hand-over belongs to the answer it follows (exchange_id = that
+  // answer's id; NULL on the answer itself), so a reply to the bot's answer finds its exchange at
+  // any age and across restarts, and a hand-over closes only that exchange.
+  `ALTER TABLE answers ADD COLUMN exchange_id INTEGER;
+   ALTER TABLE answers ADD COLUMN section TEXT;
+   CREATE INDEX answers_exchange ON answers (exchange_id);
+   CREATE INDEX answers_conversation ON answers (conversation_id, user_id, id);`,
 ];
 
 export interface AnswerRecord {
@@ -71,6 +78,24 @@ export interface AnswerRecord {
   kind: string;
   confidence?: number;
   decidedBy: string;
+  /** For a follow-up or hand-over: the id of the answer it follows. */
+  exchangeId?: number;
+  /** For a follow-up: the section sent (why, fix). */
+  section?: string;
+}
+
+/** One answer and what followed it, as the bot sent it. */
+export interface Exchange {
+  /** The answer's record id. */
+  id: number;
+  guildId: string;
+  conversationId: string;
+  userId: string;
+  intent: string;
+  /** When the last message of the exchange was sent. */
+  lastAt: number;
+  sectionsSent: string[];
+  handedOver: boolean;
 }
 
 export interface UnansweredRecord {
@@ -119,9 +144,21 @@ export function openStore(file: string, now: () => number = Date.now) {
     resume: db.prepare('DELETE FROM paused_channels WHERE guild_id = ? AND channel_id = ?'),
     recordAnswer: db.prepare(
       `INSERT INTO answers (guild_id, channel_id, conversation_id, user_id, question_message_id,
-         answer_message_id, intent, kind, confidence, decided_by, created_at)
+         answer_message_id, intent, kind, confidence, decided_by, created_at, exchange_id, section)
        VALUES (@guildId, @channelId, @conversationId, @userId, @questionMessageId, @answerMessageId,
-         @intent, @kind, @confidence, @decidedBy, @createdAt)`,
+         @intent, @kind, @confidence, @decidedBy, @createdAt, @exchangeId, @section)`,
+    ),
+    exchangeRootOfMessage: db.prepare(
+      'SELECT COALESCE(exchange_id, id) AS root FROM answers WHERE answer_message_id = ? AND guild_id = ?',
+    ),
+    latestExchangeRoot: db.prepare(
+      `SELECT COALESCE(exchange_id, id) AS root FROM answers
+       WHERE guild_id = ? AND conversation_id = ? AND user_id = ?
+       ORDER BY id DESC LIMIT 1`,
+    ),
+    exchangeRows: db.prepare(
+      `SELECT id, guild_id AS guildId, conversation_id AS conversationId, user_id AS userId, intent, kind,
+         section, created_at AS createdAt FROM answers WHERE id = ? OR exchange_id = ? ORDER BY id`,
     ),
     setAnswerMessage: db.prepare('UPDATE answers SET answer_message_id = ? WHERE id = ?'),
     answerForMessage: db.prepare(
@@ -151,6 +188,31 @@ export function openStore(file: string, now: () => number = Date.now) {
     ),
   };
 
+  function exchangeById(root: number): Exchange | undefined {
+    const rows = statements.exchangeRows.all(root, root) as {
+      id: number;
+      guildId: string;
+      conversationId: string;
+      userId: string;
+      intent: string;
+      kind: string;
+      section: string | null;
+      createdAt: number;
+    }[];
+    const first = rows[0];
+    if (!first) return undefined;
+    return {
+      id: first.id,
+      guildId: first.guildId,
+      conversationId: first.conversationId,
+      userId: first.userId,
+      intent: first.intent,
+      lastAt: rows[rows.length - 1]?.createdAt ?? first.createdAt,
+      sectionsSent: rows.flatMap((r) => (r.section ? [r.section] : [])),
+      handedOver: rows.some((r) => r.kind === 'handover'),
+    };
+  }
+
   return {
     isMuted: (guildId: string, userId: string) => Boolean(statements.isMuted.get(guildId, userId)),
     /** Returns false when the user was already muted. */
@@ -166,10 +228,26 @@ export function openStore(file: string, now: () => number = Date.now) {
         statements.recordAnswer.run({
           answerMessageId: null,
           confidence: null,
+          exchangeId: null,
+          section: null,
           ...record,
           createdAt: now(),
         }).lastInsertRowid,
       ),
+    /** The exchange a bot message (answer, follow-up or hand-over) belongs to, in this server. */
+    exchangeOfMessage: (guildId: string, answerMessageId: string): Exchange | undefined => {
+      const row = statements.exchangeRootOfMessage.get(answerMessageId, guildId) as
+        | { root: number }
+        | undefined;
+      return row ? exchangeById(row.root) : undefined;
+    },
+    /** The user's latest exchange in a conversation (a thread, or a channel), at any age. */
+    latestExchange: (guildId: string, conversationId: string, userId: string): Exchange | undefined => {
+      const row = statements.latestExchangeRoot.get(guildId, conversationId, userId) as
+        | { root: number }
+        | undefined;
+      return row ? exchangeById(row.root) : undefined;
+    },
     setAnswerMessage: (answerId: number, messageId: string) => {
       statements.setAnswerMessage.run(messageId, answerId);
     },

@@ -200,7 +200,13 @@ describe('one benchmark run', () => {
   it('reports every figure in the promised JSON shape', () => {
     const json = JSON.parse(JSON.stringify(report)) as Record<string, unknown>;
     expect(Object.keys(json)).toEqual(['classifiers', 'scaling', 'pipeline_p99_us', 'reload_ms']);
-    expect(Object.keys(report.classifiers)).toEqual(['ours', 'first-version', 'minisearch', 'fuse', 'keyword']);
+    expect(Object.keys(report.classifiers)).toEqual([
+      'ours',
+      'first-version',
+      'minisearch',
+      'fuse',
+      'keyword',
+    ]);
     for (const figures of Object.values(report.classifiers)) {
       for (const key of ['answer_recall', 'precision', 'false_answer_rate', 'p50_us', 'p99_us'] as const) {
         expect(typeof figures[key]).toBe('number');

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Config } from '../../src/config.ts';
 import { attachHandlers } from '../../src/discord/client.ts';
 import { toIncoming } from '../../src/discord/incoming.ts';
-import { silentLogger } from '../../src/logger.ts';
+import { createLogger } from '../../src/logger.ts';
 import {
   addGuild,
   addThread,
@@ -19,18 +19,29 @@ import { SEED_TURNS } from '../support/seed.ts';
 
 let client: Client;
 let replies: { messageId: string; options: MessageReplyOptions }[];
+/** Sends in flight; `emit` waits for them. */
+const pending = new Set<Promise<unknown>>();
+/** When set, the next reply is refused the way Discord refuses it (403 Missing Permissions). */
+let refuseNextReply = false;
 
 beforeEach(() => {
   client = new Client({ intents: [GatewayIntentBits.Guilds] });
   addGuild(client);
   replies = [];
+  refuseNextReply = false;
   // biome-ignore lint/suspicious/noExplicitAny: the spy stands in for a REST call.
-  vi.spyOn(Message.prototype as any, 'reply').mockImplementation(async function (
-    this: Message,
-    options: unknown,
-  ) {
-    replies.push({ messageId: this.id, options: options as MessageReplyOptions });
-    return { id: `reply-${this.id}` } as Message;
+  vi.spyOn(Message.prototype as any, 'reply').mockImplementation(function (this: Message, options: unknown) {
+    const sending = (async () => {
+      if (refuseNextReply) {
+        refuseNextReply = false;
+        throw Object.assign(new Error('Missing Permissions'), { status: 403, code: 50013 });
+      }
+      replies.push({ messageId: this.id, options: options as MessageReplyOptions });
+      return { id: `reply-${this.id}` } as Message;
+    })();
+    pending.add(sending);
+    void sending.catch(() => undefined).finally(() => pending.delete(sending));
+    return sending;
   });
 });
 afterEach(async () => {
@@ -38,16 +49,38 @@ afterEach(async () => {
   await client.destroy();
 });
 
+/** The bot's log, parsed: the edge logs "handled message" once a message is decided, sent and committed. */
+let logLines: Record<string, unknown>[];
+
+function captureLogger() {
+  logLines = [];
+  return createLogger({
+    level: 'debug',
+    destination: { write: (l: string) => logLines.push(JSON.parse(l)) } as unknown as NodeJS.WritableStream,
+  });
+}
+
 function wire() {
   const { pipeline, store, clock } = testPipeline();
-  attachHandlers(client, { config: {} as Config, logger: silentLogger(), store, pipeline });
+  attachHandlers(client, { config: {} as Config, logger: captureLogger(), store, pipeline });
   return { store, clock };
 }
 
-/** The handler is async; wait until it has replied (or clearly will not). */
+/** Emits a message and waits until the edge has finished with it (logged its outcome or failure). */
 async function emit(message: Message<true>) {
   client.emit(Events.MessageCreate, message);
-  await new Promise((resolve) => setTimeout(resolve, 20));
+  await vi.waitFor(() => {
+    if (
+      !logLines.some(
+        (l) => l.messageId === message.id && /handled message|failed to handle/.test(String(l.msg)),
+      )
+    )
+      throw new Error(`message ${message.id} not handled yet`);
+  });
+  // The log line comes before the send; let the send and the commit finish.
+  await vi.waitFor(() => {
+    if (pending.size > 0) throw new Error('a send is still pending');
+  });
 }
 
 describe('the Discord edge', () => {
@@ -99,24 +132,44 @@ describe('the Discord edge', () => {
 
   it('logs a failure while handling a message and posts nothing about it', async () => {
     // The channel never sees a stack trace; the bot goes on with the next message.
-    const { store } = testPipeline();
+    const { store, pipeline } = testPipeline();
     const failing = {
-      handle: async () => {
-        throw new Error('boom');
-      },
-      handleEdit: () => {
+      ...pipeline,
+      decide: async () => {
         throw new Error('boom');
       },
     };
-    const lines: string[] = [];
-    const { createLogger } = await import('../../src/logger.ts');
-    const logger = createLogger({
-      destination: { write: (l: string) => lines.push(l) } as unknown as NodeJS.WritableStream,
-    });
-    attachHandlers(client, { config: {} as Config, logger, store, pipeline: failing });
-    await emit(makeMessage(client, SUPPORT_ID, 'error 401 unauthorized from openrouter'));
+    attachHandlers(client, { config: {} as Config, logger: captureLogger(), store, pipeline: failing });
+    const message = makeMessage(client, SUPPORT_ID, 'error 401 unauthorized from openrouter');
+    await emit(message);
     expect(replies).toHaveLength(0);
-    expect(lines.join('')).toContain('failed to handle a message');
+    expect(logLines.find((l) => l.msg === 'failed to handle a message')).toMatchObject({
+      messageId: message.id,
+    });
+  });
+
+  it('records nothing when Discord refuses the reply, and logs a warning', async () => {
+    // A 403 on send: /stats counts no answer, and "why?" has no answer to follow up on.
+    const { store } = wire();
+    refuseNextReply = true;
+    const question = makeMessage(client, SUPPORT_ID, 'error 401 unauthorized from openrouter');
+    await emit(question);
+    expect(logLines.find((l) => l.msg === 'Discord refused the reply; nothing recorded')).toMatchObject({
+      messageId: question.id,
+    });
+    expect(store.stats(question.guildId, 1).answers).toEqual([]);
+    await emit(makeMessage(client, SUPPORT_ID, 'why does this happen?'));
+    expect(replies).toHaveLength(0);
+  });
+
+  it('records the answer under the message id Discord gave the reply', async () => {
+    // The sent reply leads back to its exchange, so a Discord reply to it is a follow-up.
+    const { store } = wire();
+    const question = makeMessage(client, SUPPORT_ID, 'error 401 unauthorized from openrouter');
+    await emit(question);
+    expect(store.exchangeOfMessage(question.guildId, `reply-${question.id}`)).toMatchObject({
+      intent: 'error-401-unauthorized',
+    });
   });
 });
 

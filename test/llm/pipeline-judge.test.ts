@@ -1,9 +1,9 @@
 // The pipeline with a second opinion in the gray zone: what the asker sees when the judge picks,
 // declines, fails, or is talked into something by the message itself.
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { renderAnswer } from '../../src/knowledge/render.ts';
 import { createLlmJudge } from '../../src/llm/judge.ts';
 import type { GrayZoneJudge, GrayZoneQuestion } from '../../src/pipeline/pipeline.ts';
-import { renderAnswer } from '../../src/pipeline/render.ts';
 import { undecided } from '../support/classification.ts';
 import { realKnowledge, testPipeline } from '../support/pipeline.ts';
 import { type FakeOpenAi, pick, startFakeOpenAi } from './fake-openai.ts';
@@ -61,7 +61,11 @@ describe('the pipeline with a gray-zone judge', () => {
     // Timeout, budget, breaker or "none" all look like this: no answer.
     const { pipeline, store, message } = pipelineWith(async () => undefined);
     const outcome = await pipeline.handle(message('my key, what now?'));
-    expect(outcome).toMatchObject({ kind: 'none', reason: 'silent: low confidence' });
+    expect(outcome).toMatchObject({
+      kind: 'silent',
+      reason: 'silent: no confident answer',
+      rule: 'silent: low confidence',
+    });
     store.close();
   });
 
@@ -124,7 +128,7 @@ describe('prompt injection through the LLM judge', () => {
     );
     const outcome = await pipeline.handle(message(INJECTION));
     expect(outcome.reply).toBeUndefined();
-    expect(outcome.kind).toBe('none');
+    expect(outcome.kind).toBe('silent');
     store.close();
   });
 });

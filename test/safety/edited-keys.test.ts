@@ -12,7 +12,7 @@ describe('edited messages', () => {
     const original = message('my key is not working, 401');
     await pipeline.handle(original);
     const outcome = pipeline.handleEdit({ ...original, content: `my key is ${KEY}, 401` });
-    expect(outcome).toMatchObject({ kind: 'answer', intent: 'leaked-api-key' });
+    expect(outcome).toMatchObject({ kind: 'warning', intent: 'leaked-api-key' });
     expect(outcome.reply).not.toContain(KEY);
   });
 
@@ -30,7 +30,7 @@ describe('edited messages', () => {
     const outcome = pipeline.handleEdit(
       message('{"error":{"message":"No auth credentials found","code":401}}'),
     );
-    expect(outcome).toMatchObject({ kind: 'none', reason: 'ignored: edited message' });
+    expect(outcome).toMatchObject({ kind: 'silent', reason: 'ignored: edited message' });
   });
 
   it('ignores edits by bots and webhooks', () => {

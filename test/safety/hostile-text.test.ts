@@ -5,8 +5,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { KnowledgeBase } from '../../src/knowledge/entry.ts';
+import { cleanDisplayName } from '../../src/knowledge/render.ts';
 import { createPipeline } from '../../src/pipeline/pipeline.ts';
-import { cleanDisplayName } from '../../src/pipeline/render.ts';
 import type { IncomingMessage } from '../../src/pipeline/types.ts';
 import { openStore } from '../../src/store/store.ts';
 import { realKnowledge, TEST_CONFIG } from '../support/pipeline.ts';

@@ -48,7 +48,7 @@ describe('the warning for a leaked key', () => {
     // The asker reads which provider's key leaked and where to revoke it; the key is not shown again.
     const { say } = testPipeline();
     const outcome = await say(`help, 401 with this key: ${key}`);
-    expect(outcome).toMatchObject({ kind: 'answer', intent: 'leaked-api-key' });
+    expect(outcome).toMatchObject({ kind: 'warning', intent: 'leaked-api-key' });
     const revokeAt = KEY_KINDS.find((k) => k.provider === provider)?.revokeAt ?? '';
     for (const reply of [outcome.reply ?? '', outcome.leakedKey?.replyIfDeleted ?? '']) {
       expect(reply).toContain(provider);
@@ -67,7 +67,7 @@ describe('the warning for a leaked key', () => {
     expect((await say('!mute')).kind).toBe('command');
     expect((await say(QUESTION)).reply).toBeUndefined();
     const outcome = await say(`still 401 with ${OPENROUTER_KEY}`);
-    expect(outcome).toMatchObject({ kind: 'answer', intent: 'leaked-api-key' });
+    expect(outcome).toMatchObject({ kind: 'warning', intent: 'leaked-api-key' });
     expect(outcome.reply).toContain('https://openrouter.ai/settings/keys');
   });
 
@@ -205,6 +205,8 @@ let calls: {
   content?: string;
   options?: unknown;
 }[];
+/** The channel refuses the bot's message (e.g. Send Messages revoked meanwhile). */
+let sendFails: boolean;
 let deleteFails: boolean;
 
 /** A guild in which the bot's role has or lacks Manage Messages in #sillytavern. */
@@ -269,6 +271,7 @@ describe('the Discord edge with a leaked key', () => {
     client = new Client({ intents: [GatewayIntentBits.Guilds] });
     calls = [];
     deleteFails = false;
+    sendFails = false;
     // biome-ignore lint/suspicious/noExplicitAny: the spy stands in for a REST call.
     vi.spyOn(Message.prototype as any, 'delete').mockImplementation(async function (this: Message) {
       if (deleteFails) throw new Error('Missing Permissions');
@@ -279,6 +282,7 @@ describe('the Discord edge with a leaked key', () => {
       this: TextChannel,
       options: unknown,
     ) {
+      if (sendFails) throw new Error('Missing Permissions');
       const content = (options as MessageCreateOptions).content;
       calls.push({ kind: 'send', channelId: this.id, content, options });
       return { id: `sent-${calls.length}` } as Message<true>;
@@ -335,6 +339,18 @@ describe('the Discord edge with a leaked key', () => {
     await emit(makeMessage(client, SUPPORT_ID, OPENROUTER_KEY));
     expect(calls.map((c) => c.kind)).toEqual(['reply']);
     expect(calls[0]?.content).toMatch(/Delete your message/);
+  });
+
+  it('logs a failed warning after a successful delete as a failed warning, not as a failed delete', async () => {
+    // The key is gone; the operator reads that the warning could not be posted, which is what happened.
+    setUpGuild(true);
+    const captured = capturingLogger();
+    wire(captured.logger);
+    sendFails = true;
+    client.emit(Events.MessageCreate, makeMessage(client, SUPPORT_ID, OPENROUTER_KEY));
+    await vi.waitFor(() => expect(captured.lines.join('\n')).toContain('could not post the warning'));
+    expect(calls.map((c) => c.kind)).toEqual(['delete']);
+    expect(captured.lines.join('\n')).not.toContain('could not delete');
   });
 
   it('deletes a key posted in a channel that is not a support channel too', async () => {

@@ -107,7 +107,7 @@ describe('secrets in the log of the real bot process', () => {
       );
       const failing = discord.postMessage({ channel: 'sillytavern', author: 'alice', content: PASTED_401 });
       await bot.waitForLog(
-        (l) => l.msg === 'failed to handle a message' && l.messageId === failing.id,
+        (l) => l.msg === 'Discord refused the reply; nothing recorded' && l.messageId === failing.id,
         WIRE.replyTimeoutMs,
       );
 

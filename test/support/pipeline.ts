@@ -1,5 +1,5 @@
 import type { Classifier } from '../../src/classifier/classifier.ts';
-import { loadKnowledgeState } from '../../src/knowledge/state.ts';
+import { type KnowledgeState, loadKnowledgeState } from '../../src/knowledge/state.ts';
 import { createPipeline, type GrayZoneJudge, type PipelineConfig } from '../../src/pipeline/pipeline.ts';
 import type { IncomingMessage } from '../../src/pipeline/types.ts';
 import { openStore } from '../../src/store/store.ts';
@@ -12,10 +12,14 @@ export const TEST_CONFIG: PipelineConfig = {
   CHANNEL_MAX_ANSWERS_PER_MINUTE: 6,
 };
 
-/** The real knowledge folder, loaded once per test file. */
-export function realKnowledge() {
+let loaded: KnowledgeState | undefined;
+
+/** The real knowledge folder, loaded once per test file (each file runs in its own module scope). */
+export function realKnowledge(): KnowledgeState {
+  if (loaded) return loaded;
   const { state, problems } = loadKnowledgeState('knowledge');
   if (!state) throw new Error(problems.join('\n'));
+  loaded = state;
   return state;
 }
 

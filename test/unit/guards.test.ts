@@ -1,11 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  conversationOf,
-  createRateLimits,
-  createSeenSet,
-  isStaff,
-  isSupportChannel,
-} from '../../src/pipeline/guards.ts';
+import { conversationOf, createRateLimits, isStaff, isSupportChannel } from '../../src/pipeline/guards.ts';
 import type { IncomingMessage } from '../../src/pipeline/types.ts';
 
 const SUPPORT = ['sillytavern', '111111111111111111'];
@@ -124,26 +118,6 @@ describe('conversationOf', () => {
   });
 });
 
-describe('createSeenSet', () => {
-  it('reports an id as new only the first time', () => {
-    // A message Discord delivers twice after a reconnect is answered once.
-    const seen = createSeenSet();
-    expect(seen.firstTime('m1')).toBe(true);
-    expect(seen.firstTime('m1')).toBe(false);
-    expect(seen.firstTime('m2')).toBe(true);
-  });
-
-  it('forgets the oldest ids beyond its capacity', () => {
-    // In a long run memory stays bounded; only very old ids are forgotten.
-    const seen = createSeenSet(2);
-    seen.firstTime('a');
-    seen.firstTime('b');
-    seen.firstTime('c');
-    expect(seen.firstTime('c')).toBe(false);
-    expect(seen.firstTime('a')).toBe(true);
-  });
-});
-
 describe('createRateLimits', () => {
   const T = 1_000_000;
 
@@ -211,5 +185,24 @@ describe('createRateLimits', () => {
     // Messages the bot stayed silent on do not use up the channel cap.
     const limits = createRateLimits({ USER_COOLDOWN_SECONDS: 30, CHANNEL_MAX_ANSWERS_PER_MINUTE: 1 });
     for (let i = 0; i < 5; i++) expect(limits.check(`u${i}`, 'c1', T + i)).toBeUndefined();
+  });
+
+  it('holds a reserved slot until it is released, so a burst cannot pay for an LLM call each', () => {
+    // While the judge thinks about one message, the next one from the same user is held back.
+    const limits = createRateLimits({ USER_COOLDOWN_SECONDS: 30, CHANNEL_MAX_ANSWERS_PER_MINUTE: 5 });
+    const keys = { user: 'u1', channel: 'c1' };
+    const first = limits.reserve(keys, T);
+    expect(first).toHaveProperty('reservation');
+    expect(limits.reserve(keys, T + 1)).toEqual({ limited: 'silent: user cooldown' });
+  });
+
+  it('gives a released slot back: a reply that was not sent costs nothing', () => {
+    // Discord refused the reply, so the user is not on cooldown and the channel cap is untouched.
+    const limits = createRateLimits({ USER_COOLDOWN_SECONDS: 30, CHANNEL_MAX_ANSWERS_PER_MINUTE: 1 });
+    const slot = limits.reserve({ user: 'u1', channel: 'c1' }, T);
+    if (!('reservation' in slot)) throw new Error('expected a slot');
+    slot.reservation.release();
+    expect(limits.check('u1', 'c1', T + 1)).toBeUndefined();
+    expect(limits.check('u2', 'c1', T + 1)).toBeUndefined();
   });
 });

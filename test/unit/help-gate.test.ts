@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readHelpRequest } from '../../src/classifier/help-gate.ts';
+import { readHelpRequest, readsAsAdviceToOthers } from '../../src/classifier/help-gate.ts';
 
 const verdictOf = (text: string) => readHelpRequest(text).verdict;
 
@@ -94,5 +94,45 @@ describe('readHelpRequest: advice and replies to others', () => {
   it('still reads a message that pings @everyone with an error as a request', () => {
     // Rude, but a real question: the bot answers (without pinging anyone).
     expect(readHelpRequest('@everyone help, 401 unauthorized from openrouter').verdict).toBe('yes');
+  });
+
+  it.each(['help', 'help me', 'Help!', 'pls help', 'can someone help me?', 'i need help'])(
+    'reads the bare call %j as nothing to answer yet',
+    (text) => {
+      // "help" alone says nothing about the problem: the bot waits for the next message.
+      expect(verdictOf(text)).toBe('no');
+    },
+  );
+
+  it('still reads "help, I get 401" as a request: it names the problem', () => {
+    expect(verdictOf('help, I get 401 unauthorized')).toBe('yes');
+  });
+});
+
+describe('readsAsAdviceToOthers', () => {
+  it.each([
+    'for the 429 just wait a minute, free models are limited',
+    '@x did you press connect? the model list loads after that',
+    'whoever asked about the 402: top up credits',
+    'for anyone getting 404s: allow fallback providers',
+    'did you press connect? the model list loads after that',
+    'you need to top up credits first',
+    'just wait a minute, free models are rate limited',
+    'try turning streaming off',
+  ])('reads %j as advice to someone else', (text) => {
+    // People helping people: the bot never answers on top of a helper.
+    expect(readsAsAdviceToOthers(text)).toBe(true);
+  });
+
+  it.each([
+    'how do I fix a 401 from openrouter?',
+    'getting 429 every time, even after waiting',
+    'I tried again and it still says 402',
+    'try again gives me a 429?',
+    'my model list is empty after connecting',
+    'is there a way to use free models?',
+  ])("reads %j as the writer's own question", (text) => {
+    // Askers describe their own problem; those messages stay the bot's business.
+    expect(readsAsAdviceToOthers(text)).toBe(false);
   });
 });

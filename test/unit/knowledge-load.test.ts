@@ -10,7 +10,7 @@ import {
   defuseMentions,
   renderAnswer,
   renderFollowUp,
-} from '../../src/pipeline/render.ts';
+} from '../../src/knowledge/render.ts';
 
 const VALID = readFileSync(
   fileURLToPath(new URL('../fixtures/knowledge/key-not-saved.md', import.meta.url)),

@@ -6,7 +6,7 @@ import {
   renderAnswer,
   renderFollowUp,
   renderHandover,
-} from '../../src/pipeline/render.ts';
+} from '../../src/knowledge/render.ts';
 
 const FOOTER = '-# This is an automated response. Use !mute to stop the bot from responding.';
 

@@ -4,7 +4,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { EvalCase } from '../../src/eval/cases.ts';
 import { computeMetrics, NONE, type TurnResult } from '../../src/eval/evaluate.ts';
-import { withoutQuotes } from '../../src/pipeline/pipeline.ts';
+import { withoutQuotes } from '../../src/safety/quoted-text.ts';
 import type { Hit } from './baselines.ts';
 
 export interface LabeledMessage {

@@ -36,6 +36,8 @@ export interface StartBotOptions {
   dataDir?: string;
   /** How long to wait for IDENTIFY + READY on the fake server. */
   readyTimeoutMs?: number;
+  /** false: return as soon as the process runs, for a bot that is expected never to come online. */
+  waitForReady?: boolean;
 }
 
 export interface BotProcess {
@@ -85,7 +87,7 @@ export async function startBot(discord: FakeDiscord, options: StartBotOptions = 
     NO_COLOR: '1',
     ...options.env,
   };
-  return launch(discord, env, dataDir, databasePath, options.readyTimeoutMs ?? 15_000);
+  return launch(discord, env, dataDir, databasePath, options.readyTimeoutMs ?? 15_000, options.waitForReady);
 }
 
 /** Kills every bot started by this module and removes their temp dirs: call it in afterEach. */
@@ -101,6 +103,7 @@ async function launch(
   dataDir: string,
   databasePath: string,
   readyTimeoutMs: number,
+  waitForReady = true,
 ): Promise<BotProcess> {
   const mark = discord.gatewayLog.length;
   // As `npm start` runs it: one node process with tsx as a loader, so signals reach the bot itself.
@@ -178,6 +181,7 @@ async function launch(
     killGroup(pid, 'SIGKILL');
   });
 
+  if (!waitForReady) return bot;
   // Ready = the fake server sent READY + GUILD_CREATE to a new session: more reliable than log text.
   const ready = discord.waitForGateway('ready', readyTimeoutMs, mark);
   ready.catch(() => {}); // the race below may settle first; never leave a rejection unhandled

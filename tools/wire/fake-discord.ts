@@ -64,6 +64,9 @@ export interface FakeDiscordOptions {
   heartbeatIntervalMs?: number;
   /** Print every request and gateway frame to stderr (also: FAKE_DISCORD_DEBUG=1). */
   debug?: boolean;
+  /** false: the application's "Message Content Intent" switch is off, so an IDENTIFY asking for
+   * it is closed with 4014 (Disallowed intent(s)), as Discord does. */
+  messageContentIntentAllowed?: boolean;
 }
 
 export interface RecordedFile {
@@ -210,6 +213,9 @@ export interface ButtonPressOptions {
   customId: string;
   user?: UserKey | (string & {});
   permissions?: bigint;
+  /** Fields added to the message inside the interaction payload, as other Discord-compatible
+   * servers send them (e.g. `{ thread: null }`). */
+  messageFields?: Json;
 }
 
 export interface SentInteraction {
@@ -752,7 +758,7 @@ export class FakeDiscord {
       channelId: message.channel_id,
       userId: this.userId(options.user ?? 'alice'),
       permissions: options.permissions,
-      message,
+      message: options.messageFields ? { ...message, ...options.messageFields } : message,
       data: { custom_id: options.customId, component_type: ComponentType.Button },
     });
   }
@@ -1323,6 +1329,13 @@ export class FakeDiscord {
           }
           if (d.token !== this.token) {
             socket.close(4004, 'Authentication failed.');
+            return;
+          }
+          if (
+            this.options.messageContentIntentAllowed === false &&
+            (Number(d.intents ?? 0) & MESSAGE_CONTENT) !== 0
+          ) {
+            socket.close(4014, 'Disallowed intent(s).');
             return;
           }
           session = {

@@ -1,6 +1,6 @@
 // Reply text. Knowledge text is trusted to moderators, user text is not: the only user-derived
 // value is the asker's display name, cleaned so it can neither ping nor format.
-import type { Entry, FollowUpSection } from '../knowledge/entry.ts';
+import type { Entry, FollowUpSection } from './entry.ts';
 
 export const DISCORD_MESSAGE_LIMIT = 2000;
 
