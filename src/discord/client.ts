@@ -145,7 +145,8 @@ async function removeAnswersTo(client: Client, questionId: string, deps: BotDeps
 }
 
 /** Wires message handling; a failure with one message is logged and never posted. */
-export function attachHandlers(client: Client, deps: BotDeps): void {
+/** Wires the message events; `idle()` settles when every queued message has been handled. */
+export function attachHandlers(client: Client, deps: BotDeps): { idle(): Promise<void> } {
   const { pipeline, logger } = deps;
   const queue = createKeyedQueue();
   // A question deleted while its answer is still being sent: the delete event finds no answer
@@ -247,4 +248,5 @@ export function attachHandlers(client: Client, deps: BotDeps): void {
   });
   client.on(Events.Error, (error) => logger.error({ err: error }, 'discord client error'));
   client.on(Events.Warn, (warning) => logger.warn({ warning }, 'discord client warning'));
+  return { idle: () => queue.idle() };
 }

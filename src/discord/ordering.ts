@@ -7,6 +7,8 @@ export interface KeyedQueue {
   run<T>(key: string, task: () => Promise<T>): Promise<T>;
   /** Keys with work pending (for tests and memory checks). */
   readonly pending: number;
+  /** Settles once no key has work pending (tests wait on it instead of sleeping). */
+  idle(): Promise<void>;
 }
 
 export function createKeyedQueue(): KeyedQueue {
@@ -28,6 +30,9 @@ export function createKeyedQueue(): KeyedQueue {
     },
     get pending() {
       return tails.size;
+    },
+    async idle() {
+      while (tails.size > 0) await Promise.all(tails.values());
     },
   };
 }

@@ -36,6 +36,7 @@ const QUESTION = 'I get error 401 unauthorized from openrouter, what do I do?';
 const WITNESS_ID = '300000000000000009';
 
 let h: Harness;
+let handlers: ReturnType<typeof attachHandlers>;
 let replies: { questionId: string; answerId: string; options: MessageReplyOptions }[];
 
 beforeEach(async () => {
@@ -56,7 +57,7 @@ beforeEach(async () => {
     config: { ...TEST_CONFIG, USER_COOLDOWN_SECONDS: 0 },
     now: () => h.clock.now,
   });
-  attachHandlers(h.client, { ...h.context, pipeline, now: () => h.clock.now });
+  handlers = attachHandlers(h.client, { ...h.context, pipeline, now: () => h.clock.now });
 });
 afterEach(async () => {
   vi.restoreAllMocks();
@@ -67,8 +68,9 @@ afterEach(async () => {
 async function post(content: string, { channelId = SUPPORT_ID, authorId = ASKER_ID } = {}) {
   h.clock.now += 60_000;
   const message = makeMessage(h.client, channelId, content, { authorId });
-  // The bot's own listeners, awaited: "no reply" then means the handler finished without one.
-  await Promise.all(h.client.listeners(Events.MessageCreate).map((listener) => listener(message)));
+  h.client.emit(Events.MessageCreate, message);
+  // Every queued message handled: "no reply" then means the handler finished without one.
+  await handlers.idle();
   return { question: message, reply: replies.find((r) => r.questionId === message.id) };
 }
 

@@ -219,7 +219,7 @@ describe('/kb', () => {
     expect(isEphemeral(answer)).toBe(true);
     expect(answer.content).toMatch(/^Would answer with `error-401-unauthorized`/);
     expect(answer.content).toContain('Rule that decided: answer');
-    expect(answer.content).toMatch(/1\. `error-401-unauthorized` score \d\.\d{3}/);
+    expect(answer.content).toMatch(/1\. `error-401-unauthorized` probability \d(?:\.\d{1,3})?/);
   });
 
   it('tests a text the bot stays silent on and names the rule', async () => {

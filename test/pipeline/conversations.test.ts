@@ -109,7 +109,7 @@ describe('hand-overs', () => {
     // A different, unknown problem right after the 401 answer gets silence, not "a human will help".
     const { say } = testPipeline();
     await say(PASTED_401);
-    const unrelated = await say('my group chat does not switch speakers');
+    const unrelated = await say('my custom css theme does not load anymore');
     expect(unrelated.kind).not.toBe('handover');
     expect(unrelated.reply).toBeUndefined();
     // ...and the user's next known question is answered.

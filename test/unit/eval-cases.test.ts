@@ -6,14 +6,16 @@ import { parseCases, readCases } from '../../src/eval/cases.ts';
 const FIXTURE = fileURLToPath(new URL('../fixtures/eval-small.jsonl', import.meta.url));
 
 describe('parseCases', () => {
-  it('reads a single message as a one-turn case and drops extra fields', () => {
-    // `npm run eval` treats each labelled message as a conversation of one turn.
+  it('reads a single message as a one-turn case, keeps its source and drops other fields', () => {
+    // `npm run eval` treats each labelled message as a conversation of one turn; cross-validation
+    // groups folds by source.
     const [first] = parseCases(
-      '{"id":"a1","text":"402 payment required","intent":"error-402-credits","source":"x"}',
+      '{"id":"a1","text":"402 payment required","intent":"error-402-credits","source":"x","note":"n"}',
     );
     expect(first).toEqual({
       id: 'a1',
       turns: [{ text: '402 payment required', intent: 'error-402-credits' }],
+      source: 'x',
     });
   });
 

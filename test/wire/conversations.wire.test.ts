@@ -148,7 +148,7 @@ describe('one decision at a time per user, on the wire', { timeout: 60_000 }, ()
     // mute acknowledgement and never the answer.
     const llm = await startFakeOpenAi();
     try {
-      llm.answer({ ...pick('error-402-credits'), delayMs: 2_500 });
+      llm.answer({ ...pick('byok-provider-keys'), delayMs: 2_500 });
       const bot = await launchBot({
         LLM_API_KEY: 'sk-test-judge',
         LLM_BASE_URL: llm.baseURL,
