@@ -192,7 +192,9 @@ function addUsers(discord: FakeDiscord, count: number): string[] {
 
 async function main(): Promise<number> {
   const started = Date.now();
-  const { state, problems } = loadKnowledgeState(path.join(REPO_ROOT, 'knowledge'));
+  const { state, problems } = loadKnowledgeState(path.join(REPO_ROOT, 'knowledge'), {
+    trainingFile: path.join(REPO_ROOT, 'eval', 'train.jsonl'),
+  });
   if (!state) throw new Error(`knowledge/ does not validate:\n${problems.join('\n')}`);
   const questions = state.kb.entries.flatMap((e) => e.examples);
   const random = seededRandom(2026);

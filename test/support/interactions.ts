@@ -116,6 +116,7 @@ export async function createHarness(
   const logger = silentLogger();
   const created = createLiveKnowledge({
     dir: options.knowledgeDir ?? 'knowledge',
+    trainingFile: options.knowledgeDir ? undefined : 'eval/train.jsonl',
     logger,
     initial: options.knowledgeDir ? undefined : defaultKnowledge,
   });

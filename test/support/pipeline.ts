@@ -14,10 +14,13 @@ export const TEST_CONFIG: PipelineConfig = {
 
 let loaded: KnowledgeState | undefined;
 
-/** The real knowledge folder, loaded once per test file (each file runs in its own module scope). */
+/** The training corpus the bot learns from next to the knowledge files, as in production. */
+export const TRAINING_CORPUS = 'eval/train.jsonl';
+
+/** The real knowledge folder and corpus, loaded once per test file (each file has its own module scope). */
 export function realKnowledge(): KnowledgeState {
   if (loaded) return loaded;
-  const { state, problems } = loadKnowledgeState('knowledge');
+  const { state, problems } = loadKnowledgeState('knowledge', { trainingFile: TRAINING_CORPUS });
   if (!state) throw new Error(problems.join('\n'));
   loaded = state;
   return state;
