@@ -3,6 +3,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { TAUGHT_MIGRATION, taughtQueries } from './taught.ts';
 
 const MIGRATIONS: string[] = [
   `CREATE TABLE mutes (
@@ -58,6 +59,8 @@ const MIGRATIONS: string[] = [
   `ALTER TABLE answers ADD COLUMN removed_at INTEGER;
    ALTER TABLE answers ADD COLUMN removed_reason TEXT;
    CREATE INDEX answers_answer_message ON answers (answer_message_id);`,
+  // 3: examples moderators taught from Discord, and the review queue's "done" marks.
+  TAUGHT_MIGRATION,
 ];
 
 export interface AnswerRecord {
@@ -236,6 +239,8 @@ export function openStore(file: string, now: () => number = Date.now) {
         }[],
       };
     },
+    /** Taught examples and the review queue (src/store/taught.ts). */
+    taught: taughtQueries(db, now),
     close: () => db.close(),
   };
 }
