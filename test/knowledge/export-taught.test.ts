@@ -44,7 +44,7 @@ const routingProblems = (output: string) =>
   output
     .split('\n')
     .filter((line) => line.startsWith('  - '))
-    .map((line) => line.split(' → ')[0]);
+    .map((line) => line.split(' → ')[0] ?? line);
 let problemsBefore: string[];
 
 beforeAll(() => {
