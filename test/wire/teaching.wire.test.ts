@@ -190,3 +190,67 @@ describe("Shouldn't answer on the wire", () => {
     expect(taughtRows(bot)).toEqual([]);
   });
 });
+
+describe('Wrong entry and the review queue on the wire', () => {
+  it("replaces the answer with the chosen entry's and stores both facts", async () => {
+    const bot = await launchBot({ LOG_LEVEL: 'debug' });
+    const first = await ask(bot, 'alice', OVER_EAGER);
+    const wrong = await discord.waitForBotMessage(replyTo(first.message.id), WAIT);
+
+    const menu = discord.messageCommand({ name: 'Wrong entry', target: wrong.id, user: 'mod' });
+    const picker = await discord.waitForInteractionResponse(menu.id, WAIT);
+    expect(picker.ephemeral).toBe(true);
+    const choice = discord.chooseFromMenu({
+      message: discord.botMessages.find((m) => m.interactionId === menu.id)?.id ?? '',
+      customId: firstMenu(picker),
+      values: ['error-5xx-provider'],
+      user: 'mod',
+    });
+    const replacement = await discord.waitForBotMessage(
+      (m) => replyTo(first.message.id)(m) && m.id !== wrong.id,
+      WAIT,
+    );
+    expect(wrong.deleted).toBe(true);
+    expect(discord.pingsOf(replacement).repliedUser).toBe(false);
+    const done = await discord.waitForInteractionResponse(choice.id, WAIT);
+    expect(done.data?.content).toMatch(
+      /^Replaced the `error-429-rate-limit` answer with `error-5xx-provider`/,
+    );
+    expect(taughtRows(bot)).toEqual([
+      { kind: 'not-entry', entry: 'error-429-rate-limit', text: OVER_EAGER, exportedAt: null },
+      { kind: 'example', entry: 'error-5xx-provider', text: OVER_EAGER, exportedAt: null },
+    ]);
+  });
+
+  it('lets a moderator answer a missed question from /kb review', async () => {
+    const bot = await launchBot({ LOG_LEVEL: 'debug' });
+    const missed = await ask(bot, 'alice', MISSED);
+    expect(missed.decision.kind).toBe('none');
+
+    const review = discord.slashCommand({ name: 'kb', user: 'mod', options: [{ name: 'review', type: 1 }] });
+    const queue = await discord.waitForInteractionResponse(review.id, WAIT);
+    expect(queue.ephemeral).toBe(true);
+    expect(queue.data?.content).toContain(`1× unanswered: “${MISSED}”`);
+    const rows = (queue.data?.components ?? []) as { components: { label?: string; custom_id?: string }[] }[];
+    const answerButton = rows.flatMap((row) => row.components).find((c) => c.label === '1: Answer with…');
+
+    const press = discord.pressButton({
+      message: discord.botMessages.find((m) => m.interactionId === review.id)?.id ?? '',
+      customId: answerButton?.custom_id ?? '',
+      user: 'mod',
+    });
+    const picker = await discord.waitForInteractionResponse(press.id, WAIT);
+    discord.chooseFromMenu({
+      message: discord.botMessages.find((m) => m.interactionId === press.id)?.id ?? '',
+      customId: firstMenu(picker),
+      values: ['tts'],
+      user: 'mod',
+    });
+    await discord.waitForBotMessage(replyTo(missed.message.id), WAIT);
+
+    // Answered: off the queue.
+    const again = discord.slashCommand({ name: 'kb', user: 'mod', options: [{ name: 'review', type: 1 }] });
+    const empty = await discord.waitForInteractionResponse(again.id, WAIT);
+    expect(empty.data?.content).toMatch(/^The review queue is empty/);
+  });
+});
