@@ -240,13 +240,14 @@ describe('Wrong entry and the review queue on the wire', () => {
       user: 'mod',
     });
     const picker = await discord.waitForInteractionResponse(press.id, WAIT);
-    discord.chooseFromMenu({
+    const choice = discord.chooseFromMenu({
       message: discord.botMessages.find((m) => m.interactionId === press.id)?.id ?? '',
       customId: firstMenu(picker),
       values: ['tts'],
       user: 'mod',
     });
     await discord.waitForBotMessage(replyTo(missed.message.id), WAIT);
+    await discord.waitForInteractionResponse(choice.id, WAIT);
 
     // Answered: off the queue.
     const again = discord.slashCommand({ name: 'kb', user: 'mod', options: [{ name: 'review', type: 1 }] });
