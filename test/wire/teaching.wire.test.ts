@@ -71,6 +71,24 @@ function taughtRows(bot: BotProcess) {
   }
 }
 
+/**
+ * Resolves once the bot recorded which message carries an answer: it does so right after Discord
+ * accepted the reply, a moment after this server already saw the message.
+ */
+async function answerRecorded(bot: BotProcess, answer: BotMessage): Promise<void> {
+  const deadline = Date.now() + WAIT;
+  while (Date.now() < deadline) {
+    const db = new Database(bot.databasePath, { readonly: true });
+    try {
+      if (db.prepare('SELECT 1 FROM answers WHERE answer_message_id = ?').get(answer.id)) return;
+    } finally {
+      db.close();
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`the bot never recorded answer ${answer.id}`);
+}
+
 /** Posts as `author` and resolves with the bot's decision about it. */
 async function ask(bot: BotProcess, author: 'alice' | 'bob', content: string) {
   const message = discord.postMessage({ channel: 'sillytavern', author, content });
@@ -160,6 +178,7 @@ describe("Shouldn't answer on the wire", () => {
     const first = await ask(bot, 'alice', OVER_EAGER);
     expect(first.decision).toMatchObject({ kind: 'answer', intent: 'error-429-rate-limit' });
     const answer = await discord.waitForBotMessage(replyTo(first.message.id), WAIT);
+    await answerRecorded(bot, answer);
 
     const menu = discord.messageCommand({ name: "Shouldn't answer", target: answer.id, user: 'mod' });
     const done = await discord.waitForInteractionResponse(menu.id, WAIT);
@@ -196,6 +215,7 @@ describe('Wrong entry and the review queue on the wire', () => {
     const bot = await launchBot({ LOG_LEVEL: 'debug' });
     const first = await ask(bot, 'alice', OVER_EAGER);
     const wrong = await discord.waitForBotMessage(replyTo(first.message.id), WAIT);
+    await answerRecorded(bot, wrong);
 
     const menu = discord.messageCommand({ name: 'Wrong entry', target: wrong.id, user: 'mod' });
     const picker = await discord.waitForInteractionResponse(menu.id, WAIT);
