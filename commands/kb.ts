@@ -3,6 +3,7 @@
 import path from 'node:path';
 import { InteractionContextType, SlashCommandBuilder, TimestampStyles, time } from 'discord.js';
 import { type Command, MODERATOR_PERMISSION, privately } from '../src/discord/commands.ts';
+import { reviewQueue } from '../src/discord/teaching.ts';
 import type { KnowledgeBase } from '../src/knowledge/entry.ts';
 import type { KnowledgeStatus } from '../src/knowledge/live.ts';
 import { renderAnswer } from '../src/knowledge/render.ts';
@@ -67,9 +68,31 @@ export default {
       sub
         .setName('status')
         .setDescription('Entries loaded, last reload, files that failed validation and entries to re-verify'),
+    )
+    .addSubcommand((sub) =>
+      sub
+        .setName('taught')
+        .setDescription("This server's taught examples, newest first")
+        .addStringOption((option) =>
+          option.setName('entry').setDescription('Only this entry').setAutocomplete(true),
+        ),
+    )
+    .addSubcommand((sub) =>
+      sub
+        .setName('untrain')
+        .setDescription('Forget a taught example (its text leaves the database)')
+        .addIntegerOption((option) =>
+          option.setName('id').setDescription('The number /kb taught shows').setRequired(true).setMinValue(1),
+        ),
+    )
+    .addSubcommand((sub) =>
+      sub
+        .setName('review')
+        .setDescription('Unanswered help requests and "Not helpful" answers, with Answer with… / Dismiss'),
     ),
 
-  async execute(interaction, { knowledge }) {
+  async execute(interaction, context) {
+    const { knowledge, store } = context;
     const { kb, classifier } = knowledge.current();
     switch (interaction.options.getSubcommand()) {
       case 'list': {
@@ -142,6 +165,48 @@ export default {
             fitLines(statusLines(knowledge.status(), kb, new Date()), LIMIT, ' (npm run kb:stale lists all)'),
           ),
         );
+      case 'taught': {
+        if (!interaction.inGuild()) return interaction.reply(privately('This works only in a server.'));
+        const entry = interaction.options.getString('entry')?.trim() || undefined;
+        const rows = store.taught.list(interaction.guildId, entry);
+        if (rows.length === 0) {
+          return interaction.reply(
+            privately(`No taught examples${entry ? ` for ${code(entry)}` : ''} in this server yet.`),
+          );
+        }
+        const lines = [
+          `Taught examples${entry ? ` for ${code(entry)}` : ''} (newest first; /kb untrain <id> forgets one):`,
+          ...rows.map((row) => {
+            const what =
+              row.kind === 'example'
+                ? `answer with ${code(row.entry)}`
+                : row.kind === 'negative'
+                  ? `no answer (was ${code(row.entry)})`
+                  : `not ${code(row.entry)}`;
+            const text =
+              row.text === null ? '(exported to the knowledge files)' : `“${shorten(row.text, 120)}”`;
+            return `#${row.id} ${what}: ${text} by <@${row.moderatorId}> ${time(new Date(row.createdAt), TimestampStyles.RelativeTime)}${row.sourceLink ? ` ${row.sourceLink}` : ''}`;
+          }),
+        ];
+        return interaction.reply(privately(fitLines(lines, LIMIT)));
+      }
+      case 'untrain': {
+        if (!interaction.inGuild()) return interaction.reply(privately('This works only in a server.'));
+        const id = interaction.options.getInteger('id', true);
+        if (!store.taught.untrain(interaction.guildId, id)) {
+          return interaction.reply(privately(`No taught example #${id} in this server (see /kb taught).`));
+        }
+        await interaction.reply(
+          privately(`Forgot taught example #${id}; the classifier drops it within seconds.`),
+        );
+        knowledge.reloadSoon(`untrained by ${interaction.user.id}`);
+        return undefined;
+      }
+      case 'review': {
+        if (!interaction.inGuild()) return interaction.reply(privately('This works only in a server.'));
+        const { content, components } = reviewQueue(context, interaction.guildId);
+        return interaction.reply({ ...privately(content), components });
+      }
       default:
         return interaction.reply(privately('Unknown subcommand.'));
     }

@@ -25,14 +25,23 @@ if (!config.DISCORD_TOKEN) {
   ]);
 }
 const logger = createLogger({ level: config.LOG_LEVEL, secrets: secretsOf(config) });
+let store: ReturnType<typeof openStore>;
+try {
+  store = openStore(config.DATABASE_PATH);
+} catch (error) {
+  fail([`Cannot open the database ${config.DATABASE_PATH}: ${(error as Error).message}`]);
+}
 // The knowledge in service: reloaded when files in the folder change (a broken edit keeps the
 // last good set and is reported in the log and /kb status).
 const created = createLiveKnowledge({
   dir: config.KNOWLEDGE_DIR,
   trainingFile: config.TRAINING_CORPUS,
+  // Examples moderators taught from Discord count from the next rebuild (src/discord/teaching.ts).
+  taughtTraining: () => store.taught.trainingTexts(),
   logger,
 });
 if (!created.live) {
+  store.close();
   fail([
     `The knowledge folder ${config.KNOWLEDGE_DIR} has problems:`,
     ...created.problems.map((p) => `  - ${p}`),
@@ -47,12 +56,6 @@ try {
   fail([(error as Error).message]);
 }
 
-let store: ReturnType<typeof openStore>;
-try {
-  store = openStore(config.DATABASE_PATH);
-} catch (error) {
-  fail([`Cannot open the database ${config.DATABASE_PATH}: ${(error as Error).message}`]);
-}
 const retention = startRetention({ store, config, logger });
 const judge = judgeFromConfig(config, logger)?.judge;
 const pipeline = createPipeline({ knowledge: knowledge.current, store, config, judge });

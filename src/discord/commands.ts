@@ -7,9 +7,12 @@ import {
   type AutocompleteInteraction,
   type ChatInputCommandInteraction,
   type InteractionReplyOptions,
+  type MessageContextMenuCommandInteraction,
   MessageFlags,
   PermissionFlagsBits,
+  type RESTPostAPIApplicationCommandsJSONBody,
   type RESTPostAPIChatInputApplicationCommandsJSONBody,
+  type RESTPostAPIContextMenuApplicationCommandsJSONBody,
 } from 'discord.js';
 import type { Config } from '../config.ts';
 import type { LiveKnowledge } from '../knowledge/live.ts';
@@ -32,6 +35,16 @@ export interface Command {
   autocomplete?(interaction: AutocompleteInteraction, ctx: CommandContext): Promise<unknown>;
 }
 
+/**
+ * A message context-menu command (Apps → on a message). The loader keeps it in the same registry
+ * as the slash commands; src/discord/teaching.ts tells them apart by `data.toJSON().type`.
+ */
+export interface MessageCommand {
+  /** A ContextMenuCommandBuilder of type Message. */
+  data: { name: string; toJSON(): RESTPostAPIContextMenuApplicationCommandsJSONBody };
+  execute(interaction: MessageContextMenuCommandInteraction, ctx: CommandContext): Promise<unknown>;
+}
+
 export type CommandRegistry = ReadonlyMap<string, Command>;
 
 /** The permission that makes someone a moderator for the bot. */
@@ -45,7 +58,9 @@ export function privately(content: string): InteractionReplyOptions & { flags: M
 }
 
 /** The default member permissions a command was registered with, if any. */
-export function requiredPermissions(command: Command): bigint | undefined {
+export function requiredPermissions(command: {
+  data: { toJSON(): RESTPostAPIApplicationCommandsJSONBody };
+}): bigint | undefined {
   const value = command.data.toJSON().default_member_permissions;
   return value === undefined || value === null ? undefined : BigInt(value);
 }

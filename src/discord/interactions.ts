@@ -4,6 +4,7 @@
 import { type Client, Events, type Interaction, type RepliableInteraction } from 'discord.js';
 import { type CommandContext, type CommandRegistry, privately, requiredPermissions } from './commands.ts';
 import { handleFeedbackButton, isFeedbackButton } from './feedback.ts';
+import { asTeachingInteraction, handleTeachingInteraction } from './teaching.ts';
 
 export interface InteractionDeps {
   commands: CommandRegistry;
@@ -73,6 +74,13 @@ export async function handleInteraction(interaction: Interaction, deps: Interact
     } catch (error) {
       logger.warn({ err: error, command: interaction.commandName }, 'autocomplete failed');
     }
+    return;
+  }
+
+  // Message context menus ("Answer with…"), their entry picker and the /kb review buttons.
+  const teaching = asTeachingInteraction(interaction);
+  if (teaching) {
+    await handleTeachingInteraction(teaching, deps);
     return;
   }
 

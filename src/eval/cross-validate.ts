@@ -7,6 +7,7 @@ import {
   type ClassifierSettings,
   DEFAULT_SETTINGS,
   decide,
+  type LabeledText,
   type Scored,
 } from '../classifier/classifier.ts';
 import type { KnowledgeBase } from '../knowledge/entry.ts';
@@ -105,12 +106,32 @@ export function chooseSettings(items: ScoredText[]): ClassifierSettings {
   );
 }
 
+/**
+ * Labeled texts beyond the corpus that came from one of its cases (a moderator taught that message):
+ * left out of training whenever that case is held out, so no fold is measured on what it learned.
+ */
+export interface ExtraTraining {
+  caseId: string;
+  labeled: LabeledText;
+}
+
+/** The corpus's training texts plus the extra ones whose case is not held out. */
+function trainingFor(training: EvalCase[], heldOut: EvalCase[], extra: ExtraTraining[]): LabeledText[] {
+  const held = new Set(heldOut.map((c) => c.id));
+  return [...trainingTexts(training), ...extra.filter((e) => !held.has(e.caseId)).map((e) => e.labeled)];
+}
+
 /** Out-of-fold scores for every standalone turn of `cases`: what threshold search works on. */
-export function outOfFoldScores(kb: KnowledgeBase, cases: EvalCase[], k: number): ScoredText[] {
+export function outOfFoldScores(
+  kb: KnowledgeBase,
+  cases: EvalCase[],
+  k: number,
+  extra: ExtraTraining[] = [],
+): ScoredText[] {
   const folds = foldsBySource(cases, k);
   return folds.flatMap((heldOut, index) => {
     const training = folds.filter((_, i) => i !== index).flat();
-    const classifier = buildClassifier(kb.entries, { training: trainingTexts(training) });
+    const classifier = buildClassifier(kb.entries, { training: trainingFor(training, heldOut, extra) });
     return trainingTexts(heldOut).map(({ text, intent }) => ({ scored: classifier.score(text), intent }));
   });
 }
@@ -126,15 +147,21 @@ export async function crossValidate(
   cases: EvalCase[],
   k: number,
   innerK = 3,
+  extra: ExtraTraining[] = [],
 ): Promise<CrossValidation> {
   const folds = foldsBySource(cases, k);
   const results: TurnResult[] = [];
   const foldSettings: ClassifierSettings[] = [];
   for (const [index, heldOut] of folds.entries()) {
     const training = folds.filter((_, i) => i !== index).flat();
-    const settings = chooseSettings(outOfFoldScores(kb, training, innerK));
+    // Extra texts of the held-out fold's cases must not reach the inner search either.
+    const usable = extra.filter((e) => !heldOut.some((c) => c.id === e.caseId));
+    const settings = chooseSettings(outOfFoldScores(kb, training, innerK, usable));
     foldSettings.push(settings);
-    const classifier = buildClassifier(kb.entries, { training: trainingTexts(training), settings });
+    const classifier = buildClassifier(kb.entries, {
+      training: trainingFor(training, heldOut, extra),
+      settings,
+    });
     results.push(...(await runCases(heldOut, { kb, classifier })));
   }
   return { results, foldSettings };

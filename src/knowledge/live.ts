@@ -2,6 +2,7 @@
 // file leaves the last good set answering and is remembered for /kb status. A watcher reloads
 // within seconds of an edit, so moderators never need a restart.
 import { type FSWatcher, watch } from 'node:fs';
+import type { LabeledText } from '../classifier/classifier.ts';
 import type { Logger } from '../logger.ts';
 import { type KnowledgeState, type KnowledgeStateOptions, loadKnowledgeState } from './state.ts';
 
@@ -32,6 +33,8 @@ export interface KnowledgeStatus {
 export interface LiveKnowledge {
   current(): KnowledgeState;
   reload(trigger?: string): ReloadResult;
+  /** Rebuilds soon, off the caller's path (bursts coalesce); the current set answers meanwhile. */
+  reloadSoon(trigger: string): void;
   status(): KnowledgeStatus;
   /** Starts watching the folder; calling it again is a no-op. */
   watch(): void;
@@ -45,6 +48,8 @@ export interface LiveKnowledgeOptions extends KnowledgeStateOptions {
   debounceMs?: number;
   /** A set already loaded from `dir`, served until the first reload (tests share one per file). */
   initial?: KnowledgeState;
+  /** Read at every (re)build: examples moderators taught from Discord since the last one. */
+  taughtTraining?: () => LabeledText[];
 }
 
 /** Loads the folder once; no live knowledge (and every problem) when the first load fails. */
@@ -52,7 +57,12 @@ export function createLiveKnowledge(
   options: LiveKnowledgeOptions,
 ): { live: LiveKnowledge; problems: [] } | { live?: undefined; problems: string[] } {
   const { dir, logger, debounceMs = RELOAD_DEBOUNCE_MS, initial } = options;
-  const first = initial ? { state: initial, problems: [] } : loadKnowledgeState(dir, options);
+  const load = () =>
+    loadKnowledgeState(dir, {
+      ...options,
+      extraTraining: [...(options.extraTraining ?? []), ...(options.taughtTraining?.() ?? [])],
+    });
+  const first = initial ? { state: initial, problems: [] } : load();
   if (!first.state) return { problems: first.problems };
   let current: KnowledgeState = first.state;
   let lastReload: ReloadResult | undefined;
@@ -61,7 +71,7 @@ export function createLiveKnowledge(
 
   function reload(trigger = 'manual'): ReloadResult {
     const at = new Date();
-    const { state, problems } = loadKnowledgeState(dir, options);
+    const { state, problems } = load();
     if (state) {
       current = state;
       lastReload = { ok: true, entries: state.kb.entries.length, problems: [], at };
@@ -76,14 +86,18 @@ export function createLiveKnowledge(
     return lastReload;
   }
 
-  function schedule(file: string | null): void {
+  function onFolderEvent(file: string | null): void {
     // Only the files the loader reads matter; editor swap and backup files do not.
     if (file !== null && !file.endsWith('.md')) return;
+    schedule(file ? `file changed: ${file}` : 'folder changed');
+  }
+
+  function schedule(trigger: string): void {
     if (pending) clearTimeout(pending);
     pending = setTimeout(() => {
       pending = undefined;
       try {
-        reload(file ? `file changed: ${file}` : 'folder changed');
+        reload(trigger);
       } catch (error) {
         logger.error({ err: error, dir }, 'knowledge reload crashed; the last good set stays in service');
       }
@@ -95,6 +109,7 @@ export function createLiveKnowledge(
     live: {
       current: () => current,
       reload,
+      reloadSoon: schedule,
       status: () => ({
         dir,
         entries: current.kb.entries.length,
@@ -108,7 +123,7 @@ export function createLiveKnowledge(
         try {
           // One watcher on the folder (not per file): it sees new files, deletions and the
           // rename-over that editors use for atomic saves, which a per-file watch would lose.
-          watcher = watch(dir, { persistent: false }, (_event, file) => schedule(file));
+          watcher = watch(dir, { persistent: false }, (_event, file) => onFolderEvent(file));
           watcher.on('error', (error) => {
             logger.warn({ err: error, dir }, 'stopped watching the knowledge folder; use /kb reload');
             watcher?.close();

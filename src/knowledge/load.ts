@@ -23,7 +23,7 @@ export interface LoadResult {
 }
 
 /** Splits `---\nyaml\n---\nbody`. */
-function splitFrontmatter(source: string): { yaml: string; body: string } | undefined {
+export function splitFrontmatter(source: string): { yaml: string; body: string } | undefined {
   const match = /^\uFEFF?---\r?\n([\s\S]*?)\r?\n---[ \t]*(?:\r?\n|$)([\s\S]*)$/.exec(source);
   return match ? { yaml: match[1] ?? '', body: match[2] ?? '' } : undefined;
 }

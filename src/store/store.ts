@@ -3,6 +3,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { TAUGHT_MIGRATION, taughtQueries } from './taught.ts';
 
 const MIGRATIONS: string[] = [
   `CREATE TABLE mutes (
@@ -65,6 +66,8 @@ const MIGRATIONS: string[] = [
    ALTER TABLE answers ADD COLUMN section TEXT;
    CREATE INDEX answers_exchange ON answers (exchange_id);
    CREATE INDEX answers_conversation ON answers (conversation_id, user_id, id);`,
+  // 4: examples moderators taught from Discord, and the review queue's "done" marks.
+  TAUGHT_MIGRATION,
 ];
 
 export interface AnswerRecord {
@@ -294,6 +297,8 @@ export function openStore(file: string, now: () => number = Date.now) {
         return { answers, votes };
       })(),
     ...reports,
+    /** Taught examples and the review queue (src/store/taught.ts). */
+    taught: taughtQueries(db, now),
     close: () => db.close(),
   };
 }

@@ -66,7 +66,7 @@ describe('deploying the slash commands', () => {
     expect(result).toEqual({
       applicationId: APP_ID,
       scope: 'guild',
-      names: ['bot', 'kb', 'mute', 'stats', 'unmute'],
+      names: ['Answer with…', 'bot', 'kb', 'mute', "Shouldn't answer", 'stats', 'unmute', 'Wrong entry'],
     });
     expect(puts().map((r) => r.url)).toEqual([`/api/v10/applications/${APP_ID}/guilds/${GUILD}/commands`]);
     expect(puts()[0]?.auth).toBe(`Bot ${TOKEN}`);
@@ -82,7 +82,16 @@ describe('deploying the slash commands', () => {
     await deployCommands({ token: TOKEN, commands: await loadCommands(), apiUrl: api });
     const body = puts()[0]?.body ?? [];
     const permissions = Object.fromEntries(body.map((c) => [c.name, c.default_member_permissions ?? null]));
-    expect(permissions).toEqual({ bot: '8192', kb: '8192', stats: '8192', mute: null, unmute: null });
+    expect(permissions).toEqual({
+      'Answer with…': '8192',
+      "Shouldn't answer": '8192',
+      'Wrong entry': '8192',
+      bot: '8192',
+      kb: '8192',
+      stats: '8192',
+      mute: null,
+      unmute: null,
+    });
   });
 
   it('runs as npm run deploy-commands with DISCORD_GUILD_ID and DISCORD_API_URL from the environment', async () => {
@@ -104,7 +113,10 @@ describe('deploying the slash commands', () => {
       out += chunk;
     });
     const code = await new Promise((resolve) => child.on('close', resolve));
-    expect(out).toContain(`Registered 5 commands in server ${GUILD}: /bot, /kb, /mute, /stats, /unmute`);
+    expect(out).toContain(
+      `Registered 8 commands in server ${GUILD}: /bot, /kb, /mute, /stats, /unmute; ` +
+        "on messages (Apps menu): Answer with…, Shouldn't answer, Wrong entry",
+    );
     expect(code).toBe(0);
     expect(puts().map((r) => r.url)).toEqual([`/api/v10/applications/${APP_ID}/guilds/${GUILD}/commands`]);
     expect(out).not.toContain(TOKEN);

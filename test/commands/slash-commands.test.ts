@@ -32,7 +32,16 @@ const asModerator = { user: MOD_ID, permissions: MODERATOR };
 describe('the command modules', () => {
   it('loads one command per module in commands/', async () => {
     const commands = await loadCommands();
-    expect([...commands.keys()].sort()).toEqual(['bot', 'kb', 'mute', 'stats', 'unmute']);
+    expect([...commands.keys()].sort()).toEqual([
+      'Answer with…',
+      "Shouldn't answer",
+      'Wrong entry',
+      'bot',
+      'kb',
+      'mute',
+      'stats',
+      'unmute',
+    ]);
   });
 
   it('registers /kb, /bot and /stats for Manage Messages only, and /mute and /unmute for everyone', async () => {

@@ -39,6 +39,7 @@ export interface Answer {
   flags?: number;
   choices?: { name: string; value: string }[];
   allowed_mentions?: unknown;
+  components?: { components: { type: number; custom_id?: string; options?: { value: string }[] }[] }[];
 }
 
 export function testConfig(overrides: Record<string, string> = {}): Config {
@@ -77,6 +78,12 @@ export interface Harness {
   press(
     message: { id: string; channelId: string },
     customId: string,
+    options?: { user?: string; permissions?: bigint },
+  ): Promise<Answer>;
+  /** Runs a message context-menu command ("Answer with…") on a message; Discord sends the message along. */
+  messageCommand(
+    name: string,
+    target: { id: string; channelId: string; content: string; authorId: string; bot?: boolean },
     options?: { user?: string; permissions?: bigint },
   ): Promise<Answer>;
   /** Routes of the DELETE calls made so far. */
@@ -231,6 +238,27 @@ export async function createHarness(
         ...base(InteractionType.MessageComponent, userId, permissions, message.channelId),
         message: rawMessage(message),
         data: { custom_id: customId, component_type: 2 },
+      }),
+    messageCommand: (name, target, { user: userId = MOD_ID, permissions = MODERATOR } = {}) =>
+      run({
+        ...base(InteractionType.ApplicationCommand, userId, permissions, target.channelId),
+        data: {
+          id: snowflake(),
+          name,
+          type: 3, // ApplicationCommandType.Message
+          guild_id: GUILD_ID,
+          target_id: target.id,
+          resolved: {
+            messages: {
+              [target.id]: {
+                ...rawMessage(target),
+                author: { ...user(target.authorId), bot: target.bot ?? false },
+                content: target.content,
+                type: 0,
+              },
+            },
+          },
+        },
       }),
     deleted: () => calls.filter((c) => c.method === 'DELETE').map((c) => c.route),
     close: async () => {

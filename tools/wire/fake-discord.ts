@@ -218,6 +218,24 @@ export interface ButtonPressOptions {
   messageFields?: Json;
 }
 
+export interface MessageCommandOptions {
+  /** The context-menu command's name, e.g. "Answer with…". */
+  name: string;
+  /** The id of the message the command was run on (Apps menu on that message). */
+  target: string;
+  user?: UserKey | (string & {});
+  permissions?: bigint;
+}
+
+export interface SelectMenuOptions {
+  /** The id of the (bot) message that carries the select menu. */
+  message: string;
+  customId: string;
+  values: string[];
+  user?: UserKey | (string & {});
+  permissions?: bigint;
+}
+
 export interface SentInteraction {
   id: string;
   token: string;
@@ -760,6 +778,46 @@ export class FakeDiscord {
       permissions: options.permissions,
       message: options.messageFields ? { ...message, ...options.messageFields } : message,
       data: { custom_id: options.customId, component_type: ComponentType.Button },
+    });
+  }
+
+  /** Runs a message context-menu command on a message (INTERACTION_CREATE, command type 3). */
+  messageCommand(options: MessageCommandOptions): SentInteraction {
+    const target = this.messages.get(options.target);
+    if (!target) throw new Error(`fake-discord: no message ${options.target}`);
+    const registered = [...this.commands.guild, ...this.commands.global].find((c) => c.name === options.name);
+    return this.sendInteraction({
+      type: InteractionType.ApplicationCommand,
+      channelId: target.channel_id,
+      userId: this.userId(options.user ?? 'alice'),
+      permissions: options.permissions,
+      data: {
+        id: registered?.id ?? snowflake(),
+        name: options.name,
+        type: 3, // ApplicationCommandType.Message
+        target_id: target.id,
+        // Discord sends the target message itself; the bot need not fetch it.
+        resolved: { messages: { [target.id]: { ...target, guild_id: this.ids.guild } } },
+        ...(registered && this.commands.guild.includes(registered) ? { guild_id: this.ids.guild } : {}),
+      },
+    });
+  }
+
+  /** Chooses options in a string select menu on a message (INTERACTION_CREATE, message component). */
+  chooseFromMenu(options: SelectMenuOptions): SentInteraction {
+    const message = this.messages.get(options.message);
+    if (!message) throw new Error(`fake-discord: no message ${options.message}`);
+    return this.sendInteraction({
+      type: InteractionType.MessageComponent,
+      channelId: message.channel_id,
+      userId: this.userId(options.user ?? 'alice'),
+      permissions: options.permissions,
+      message,
+      data: {
+        custom_id: options.customId,
+        component_type: ComponentType.StringSelect,
+        values: options.values,
+      },
     });
   }
 
