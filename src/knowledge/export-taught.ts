@@ -4,8 +4,15 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { isSeq, parseDocument, type YAMLSeq } from 'yaml';
-import type { TaughtKind } from '../store/taught.ts';
 import { splitFrontmatter } from './load.ts';
+
+/**
+ * What a moderator taught:
+ * - example: the message should be answered with `entry`;
+ * - negative: the bot should not have answered it at all (`entry` is the one it wrongly used);
+ * - not-entry: `entry` was the wrong answer (another entry may be right).
+ */
+export type TaughtKind = 'example' | 'negative' | 'not-entry';
 
 export interface ExportableExample {
   id: number;

@@ -4,6 +4,7 @@
 // moderator untrains them or `npm run kb:export-taught` writes them into the knowledge files.
 import type Database from 'better-sqlite3';
 import type { LabeledText } from '../classifier/classifier.ts';
+import type { TaughtKind } from '../knowledge/export-taught.ts';
 import { redactKeys } from '../safety/leaked-keys.ts';
 
 /** Appended to the store's migration list (forward-only). */
@@ -24,12 +25,7 @@ export const TAUGHT_MIGRATION = `
   ALTER TABLE unanswered ADD COLUMN reviewed_at INTEGER;
   ALTER TABLE answers ADD COLUMN reviewed_at INTEGER;`;
 
-/**
- * - example: the message should be answered with `entry`;
- * - negative: the bot should not have answered it at all (`entry` is the one it wrongly used);
- * - not-entry: `entry` was the wrong answer (another entry may be right).
- */
-export type TaughtKind = 'example' | 'negative' | 'not-entry';
+export type { TaughtKind };
 
 export interface TeachInput {
   guildId: string;

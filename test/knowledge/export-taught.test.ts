@@ -101,7 +101,7 @@ describe('npm run kb:export-taught', () => {
   it('leaves kb:check with no problem the folder did not already have', () => {
     const check = run('src/cli/kb-check.ts', [knowledgeDir]);
     const output = check.stdout + check.stderr;
-    expect(output).toMatch(/29 entries, \d+ examples/);
+    expect(output).toMatch(/36 entries, \d+ examples/);
     expect(routingProblems(output)).toEqual(problemsBefore);
     for (const text of [TAUGHT_EXAMPLE, TAUGHT_NEGATIVE]) expect(output).not.toContain(text);
     expect(check.status).toBe(problemsBefore.length ? 1 : 0);
