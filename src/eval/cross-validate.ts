@@ -14,8 +14,8 @@ import type { KnowledgeBase } from '../knowledge/entry.ts';
 import { type EvalCase, trainingTexts } from './cases.ts';
 import { NONE, runCases, type TurnResult } from './evaluate.ts';
 
-/** What the threshold search aims for; the search takes the highest recall that meets both. */
-export const TARGET = { precision: 0.95, falseAnswerRate: 0.05 };
+/** The false-answer rate the threshold search must keep (the product's target). */
+export const TARGET = { falseAnswerRate: 0.05 };
 
 const THRESHOLDS = [0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.93, 0.95, 0.97, 0.98, 0.99, 0.995, 0.998];
 const MARGINS = [0, 0.05, 0.1, 0.2, 0.3, 0.4];
@@ -77,33 +77,42 @@ export function rateSettings(items: ScoredText[], settings: ClassifierSettings) 
   };
 }
 
-/** The settings with the best recall that meet the target; the strictest ones when none does. */
+/**
+ * The settings with the best F0.5 (precision counted twice as much as recall) among those that keep
+ * false answers within the target; the strictest ones when none does. (Asking for precision >= 0.95
+ * as well picks near-silence on this corpus: recall 0.16 in cross-validation, 0.10 on dev.)
+ */
 export function chooseSettings(items: ScoredText[]): ClassifierSettings {
-  let best: { settings: ClassifierSettings; recall: number } | undefined;
+  let best: { settings: ClassifierSettings; f: number } | undefined;
   for (const threshold of THRESHOLDS) {
     for (const margin of MARGINS) {
       for (const extra of UNCLEAR_EXTRA) {
         const settings = {
           threshold,
           margin,
-          unclearThreshold: threshold + extra,
+          unclearThreshold: Math.min(1, threshold + extra),
           grayZoneFloor: DEFAULT_SETTINGS.grayZoneFloor,
         };
         const rate = rateSettings(items, settings);
-        if (rate.precision < TARGET.precision || rate.falseAnswerRate > TARGET.falseAnswerRate) continue;
-        if (!best || rate.recall > best.recall) best = { settings, recall: rate.recall };
+        if (rate.falseAnswerRate > TARGET.falseAnswerRate) continue;
+        const f = fBeta(rate.precision, rate.recall, 0.5);
+        if (!best || f > best.f) best = { settings, f };
       }
     }
   }
-  const strictest = THRESHOLDS.at(-1)!;
   return (
     best?.settings ?? {
-      threshold: strictest,
+      threshold: THRESHOLDS.at(-1)!,
       margin: MARGINS.at(-1)!,
       unclearThreshold: 1,
       grayZoneFloor: DEFAULT_SETTINGS.grayZoneFloor,
     }
   );
+}
+
+function fBeta(precision: number, recall: number, beta: number): number {
+  const b2 = beta * beta;
+  return precision + recall === 0 ? 0 : ((1 + b2) * precision * recall) / (b2 * precision + recall);
 }
 
 /**
