@@ -35,6 +35,12 @@ export const DEFAULT_SETTINGS: ClassifierSettings = {
  * GitHub threads, the knowledge files say what the entries are for (chosen by cross-validation).
  */
 const CORPUS_WEIGHT = 0.5;
+/**
+ * A moderator's correction is seen three times per pass, so that a paraphrase of the taught message
+ * clears the threshold after one teaching. (A sample weight would change little: AdaGrad scales each
+ * weight's steps by its own history.)
+ */
+const TAUGHT_REPEATS = 3;
 
 export interface Candidate {
   intent: string;
@@ -70,8 +76,10 @@ export interface ClassifierOptions {
   training?: LabeledText[];
   trainingOptions?: TrainingOptions;
   featureWeights?: FeatureWeights;
-  /** How much a corpus or taught message counts next to a knowledge-file example. */
+  /** How much a corpus message counts next to a knowledge-file example. */
   trainingWeight?: number;
+  /** Examples moderators taught from the channel: the closest data to what the bot will see. */
+  taught?: LabeledText[];
 }
 
 /**
@@ -117,6 +125,7 @@ export function buildClassifier(entries: Entry[], options: ClassifierOptions = {
   };
   add(knowledgeExamples(entries), 1);
   add(options.training ?? [], options.trainingWeight ?? CORPUS_WEIGHT);
+  for (let i = 0; i < TAUGHT_REPEATS; i++) add(options.taught ?? [], 1);
   const model = trainLinearModel(classes, noneClass, examples, options.trainingOptions);
 
   /** Every entry's probability, before any threshold: what cross-validation tunes the rule on. */

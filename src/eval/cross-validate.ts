@@ -124,10 +124,17 @@ export interface ExtraTraining {
   labeled: LabeledText;
 }
 
-/** The corpus's training texts plus the extra ones whose case is not held out. */
-function trainingFor(training: EvalCase[], heldOut: EvalCase[], extra: ExtraTraining[]): LabeledText[] {
+/** The corpus's training texts, and the taught ones whose case is not held out. */
+function trainingFor(
+  training: EvalCase[],
+  heldOut: EvalCase[],
+  extra: ExtraTraining[],
+): { training: LabeledText[]; taught: LabeledText[] } {
   const held = new Set(heldOut.map((c) => c.id));
-  return [...trainingTexts(training), ...extra.filter((e) => !held.has(e.caseId)).map((e) => e.labeled)];
+  return {
+    training: trainingTexts(training),
+    taught: extra.filter((e) => !held.has(e.caseId)).map((e) => e.labeled),
+  };
 }
 
 /** Out-of-fold scores for every standalone turn of `cases`: what threshold search works on. */
@@ -140,7 +147,7 @@ export function outOfFoldScores(
   const folds = foldsBySource(cases, k);
   return folds.flatMap((heldOut, index) => {
     const training = folds.filter((_, i) => i !== index).flat();
-    const classifier = buildClassifier(kb.entries, { training: trainingFor(training, heldOut, extra) });
+    const classifier = buildClassifier(kb.entries, trainingFor(training, heldOut, extra));
     return trainingTexts(heldOut).map(({ text, intent }) => ({ scored: classifier.score(text), intent }));
   });
 }
@@ -167,10 +174,7 @@ export async function crossValidate(
     const usable = extra.filter((e) => !heldOut.some((c) => c.id === e.caseId));
     const settings = chooseSettings(outOfFoldScores(kb, training, innerK, usable));
     foldSettings.push(settings);
-    const classifier = buildClassifier(kb.entries, {
-      training: trainingFor(training, heldOut, extra),
-      settings,
-    });
+    const classifier = buildClassifier(kb.entries, { ...trainingFor(training, heldOut, extra), settings });
     results.push(...(await runCases(heldOut, { kb, classifier })));
   }
   return { results, foldSettings };

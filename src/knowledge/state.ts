@@ -33,7 +33,10 @@ export function loadKnowledgeState(
     ? readTrainingCorpus(options.trainingFile)
     : { texts: [], problems: [] };
   // A broken corpus line is reported, not fatal: the rest still teaches the classifier.
-  const training = [...corpus.texts, ...(options.extraTraining ?? [])];
-  const classifier = buildClassifier(kb.entries, { settings: options.settings, training });
+  const classifier = buildClassifier(kb.entries, {
+    settings: options.settings,
+    training: corpus.texts,
+    taught: options.extraTraining,
+  });
   return { state: { kb, classifier }, problems: [...problems, ...corpus.problems] };
 }

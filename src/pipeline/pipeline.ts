@@ -8,7 +8,7 @@
 //                    sent message: records nothing and gives the slot back.
 import { attachmentQuote, leakedKeyKinds, textWithAttachments } from '../attachments/evidence.ts';
 import { createBoundedCache } from '../bounded-cache.ts';
-import type { Classification } from '../classifier/classifier.ts';
+import { type Classification, decide as decideClassification } from '../classifier/classifier.ts';
 import { readsAsAdviceToOthers } from '../classifier/help-gate.ts';
 import type { Config } from '../config.ts';
 import { renderAnswer, renderFollowUp, renderHandover } from '../knowledge/render.ts';
@@ -161,8 +161,18 @@ export function createPipeline({ knowledge, store, config, now = Date.now, judge
     if ('kind' in guarded) return guarded;
     const { exchange, explicit } = exchangeFor(message, guarded.repliedTo, at);
     const text = withoutQuotes(message.content);
-    // A screenshot or message.txt is read like a pasted log: its error lines join the message.
-    const classification = knowledge().classifier.classify(textWithAttachments(text, message.attachmentText));
+    // A screenshot or message.txt is read like a pasted log: its error lines join the message, and
+    // "getting this on every message" with an error in the picture is a request for help.
+    const { classifier } = knowledge();
+    let classification = classifier.classify(textWithAttachments(text, message.attachmentText));
+    if (
+      classification.helpRequest.verdict === 'unclear' &&
+      message.attachmentText?.some((a) => a.lines.length)
+    )
+      classification = decideClassification(
+        { ...classification, helpRequest: { verdict: 'yes', reason: 'an error in an attachment' } },
+        classifier.settings,
+      );
     const followUp = exchange ? detectFollowUp(text) : undefined;
 
     // A hand-over closes its exchange (the thread, or the answer and the replies to it), never the

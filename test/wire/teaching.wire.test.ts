@@ -101,9 +101,9 @@ describe('Answer with… on the wire', () => {
     const bot = await launchBot({ LOG_LEVEL: 'debug', KNOWLEDGE_DIR: knowledgeDir });
 
     const missed = await ask(bot, 'alice', MISSED);
-    expect(missed.decision.kind).toBe('none');
+    expect(missed.decision.kind).toBe('silent');
     const before = await ask(bot, 'bob', PARAPHRASE);
-    expect(before.decision.kind).toBe('none');
+    expect(before.decision.kind).toBe('silent');
 
     const menu = discord.messageCommand({ name: 'Answer with…', target: missed.message.id, user: 'mod' });
     const picker = await discord.waitForInteractionResponse(menu.id, WAIT);
@@ -191,7 +191,7 @@ describe("Shouldn't answer on the wire", () => {
       WAIT,
     );
     const again = await ask(bot, 'bob', OVER_EAGER);
-    expect(again.decision.kind).toBe('none');
+    expect(again.decision.kind).toBe('silent');
     expect(again.decision.reason).toMatch(/^silent: /);
     await discord.expectNoBotMessage(replyTo(again.message.id), 1000);
     expect(taughtRows(bot)).toEqual([
@@ -245,7 +245,7 @@ describe('Wrong entry and the review queue on the wire', () => {
   it('lets a moderator answer a missed question from /kb review', async () => {
     const bot = await launchBot({ LOG_LEVEL: 'debug' });
     const missed = await ask(bot, 'alice', MISSED);
-    expect(missed.decision.kind).toBe('none');
+    expect(missed.decision.kind).toBe('silent');
 
     const review = discord.slashCommand({ name: 'kb', user: 'mod', options: [{ name: 'review', type: 1 }] });
     const queue = await discord.waitForInteractionResponse(review.id, WAIT);
