@@ -41,7 +41,7 @@ const DEFAULTS: Required<Omit<TrainingOptions, 'crowdedClasses'>> = {
 const EPOCH_BUDGET = 60_000;
 
 /** mulberry32: a small seeded PRNG, so training order (and the model) is the same every run. */
-function seededRandom(seed: number): () => number {
+export function seededRandom(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;

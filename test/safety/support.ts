@@ -1,19 +1,11 @@
 // Shared by the safety suites: made-up keys with the real shapes (from a seeded generator, so runs
 // are repeatable), and helpers that look for a key or a fragment of it anywhere in a text.
 import { Writable } from 'node:stream';
+import { seededRandom } from '../../src/classifier/linear-model.ts';
 import { createLogger } from '../../src/logger.ts';
 
-/** mulberry32: small, seeded, good enough to make key-like strings. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32, the classifier's seeded generator: good enough to make key-like strings. */
+export const seeded = seededRandom;
 
 const HEX = '0123456789abcdef';
 const BASE62 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
