@@ -29,7 +29,10 @@ useFakeDiscord((started) => {
  * that a loaded CI machine cannot turn a slow read into a miss; the limit has its own unit test.
  */
 function launchBot(): Promise<BotProcess> {
-  return startBot(discord, { env: { LOG_LEVEL: 'debug', OCR_TIMEOUT_MS: '20000' }, readyTimeoutMs: 40_000 });
+  return startBot(discord, {
+    env: { LOG_LEVEL: 'debug', OCR_WORKERS: '2', OCR_TIMEOUT_MS: '20000' },
+    readyTimeoutMs: 40_000,
+  });
 }
 
 async function attachmentReport(bot: BotProcess, messageId: string) {

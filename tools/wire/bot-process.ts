@@ -85,6 +85,9 @@ export async function startBot(discord: FakeDiscord, options: StartBotOptions = 
     LOG_LEVEL: 'info',
     DOTENV_CONFIG_PATH: path.join(dataDir, 'no-such.env'),
     NO_COLOR: '1',
+    // Screenshot reading starts two OCR workers (seconds and ~250 MB): only the suites that post
+    // images turn it on.
+    OCR_WORKERS: '0',
     ...options.env,
   };
   return launch(discord, env, dataDir, databasePath, options.readyTimeoutMs ?? 15_000, options.waitForReady);
