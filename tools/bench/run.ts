@@ -328,7 +328,7 @@ export function formatReport(report: BenchReport, context: BenchContext): string
   lines.push(
     `${padEnd('classifier', 11)} ${pad('recall', 7)} ${pad('precision', 9)} ${pad('false ans', 9)} ${pad('p50 µs', 9)} ${pad('p99 µs', 9)} ${pad('p50 ×', 7)} ${pad('p99 ×', 7)} ${pad('p99 all µs', 10)} ${pad('rounds', 6)}  threshold`,
   );
-  for (const name of ['ours', 'minisearch', 'fuse', 'keyword'] as const) {
+  for (const name of ['ours', 'first-version', 'minisearch', 'fuse', 'keyword'] as const) {
     const c = classifiers[name];
     lines.push(
       `${padEnd(name, 11)} ${pad(c.answer_recall.toFixed(3), 7)} ${pad(c.precision.toFixed(3), 9)} ${pad(c.false_answer_rate.toFixed(3), 9)} ${pad(c.p50_us.toFixed(1), 9)} ${pad(c.p99_us.toFixed(1), 9)} ${pad(c.p50_ratio.toFixed(2), 7)} ${pad(c.p99_ratio.toFixed(2), 7)} ${pad(c.p99_all_us.toFixed(1), 10)} ${pad(c.rounds, 6)}  ${name === 'ours' ? '(its own)' : (c.threshold ?? 'never answers')}`,
@@ -352,7 +352,7 @@ export function formatReport(report: BenchReport, context: BenchContext): string
   lines.push(
     `At ours' recall (${classifiers.ours.answer_recall.toFixed(3)} or more), the best each baseline reaches:`,
   );
-  for (const name of ['minisearch', 'fuse', 'keyword'] as const) {
+  for (const name of ['first-version', 'minisearch', 'fuse', 'keyword'] as const) {
     const point = classifiers[name].at_our_recall;
     lines.push(
       point
@@ -361,7 +361,7 @@ export function formatReport(report: BenchReport, context: BenchContext): string
     );
   }
   lines.push('Setups:');
-  for (const name of ['ours', 'minisearch', 'fuse', 'keyword'] as const)
+  for (const name of ['ours', 'first-version', 'minisearch', 'fuse', 'keyword'] as const)
     lines.push(`  ${padEnd(name, 11)} ${classifiers[name].setup}`);
   lines.push('');
   lines.push(
