@@ -15,8 +15,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { seededRandom } from '../src/classifier/linear-model.ts';
 import { loadKnowledgeState } from '../src/knowledge/state.ts';
-import { seededRandom } from './bench/synthetic.ts';
 import { type BotProcess, REPO_ROOT, startBot, stopAllBots } from './wire/bot-process.ts';
 import { type FakeDiscord, snowflake, startFakeDiscord } from './wire/fake-discord.ts';
 

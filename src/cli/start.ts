@@ -37,7 +37,7 @@ const created = createLiveKnowledge({
   dir: config.KNOWLEDGE_DIR,
   trainingFile: config.TRAINING_CORPUS,
   // Examples moderators taught from Discord count from the next rebuild (src/discord/teaching.ts).
-  taughtTraining: () => store.taught.trainingTexts(),
+  taught: () => store.taught.trainingTexts(),
   logger,
 });
 if (!created.live) {

@@ -42,14 +42,14 @@ export interface LiveKnowledge {
   close(): void;
 }
 
-export interface LiveKnowledgeOptions extends KnowledgeStateOptions {
+export interface LiveKnowledgeOptions extends Omit<KnowledgeStateOptions, 'taught'> {
   dir: string;
   logger: Logger;
   debounceMs?: number;
   /** A set already loaded from `dir`, served until the first reload (tests share one per file). */
   initial?: KnowledgeState;
   /** Read at every (re)build: examples moderators taught from Discord since the last one. */
-  taughtTraining?: () => LabeledText[];
+  taught?: () => LabeledText[];
 }
 
 /** Loads the folder once; no live knowledge (and every problem) when the first load fails. */
@@ -57,11 +57,7 @@ export function createLiveKnowledge(
   options: LiveKnowledgeOptions,
 ): { live: LiveKnowledge; problems: [] } | { live?: undefined; problems: string[] } {
   const { dir, logger, debounceMs = RELOAD_DEBOUNCE_MS, initial } = options;
-  const load = () =>
-    loadKnowledgeState(dir, {
-      ...options,
-      extraTraining: [...(options.extraTraining ?? []), ...(options.taughtTraining?.() ?? [])],
-    });
+  const load = () => loadKnowledgeState(dir, { ...options, taught: options.taught?.() });
   const first = initial ? { state: initial, problems: [] } : load();
   if (!first.state) return { problems: first.problems };
   let current: KnowledgeState = first.state;

@@ -18,8 +18,8 @@ export interface KnowledgeStateOptions {
   settings?: ClassifierSettings;
   /** The labeled corpus of real messages (eval/train.jsonl); absent means knowledge files only. */
   trainingFile?: string;
-  /** More labeled texts, e.g. examples moderators taught from Discord. */
-  extraTraining?: LabeledText[];
+  /** Examples moderators taught from Discord. */
+  taught?: LabeledText[];
 }
 
 /** Loads and validates a knowledge folder and trains its classifier; no state if anything is wrong. */
@@ -36,7 +36,7 @@ export function loadKnowledgeState(
   const classifier = buildClassifier(kb.entries, {
     settings: options.settings,
     training: corpus.texts,
-    taught: options.extraTraining,
+    taught: options.taught,
   });
   return { state: { kb, classifier }, problems: [...problems, ...corpus.problems] };
 }
