@@ -148,70 +148,18 @@ export function trainLinearModel(
     postingLists.push(list);
     postingStart[f + 1] = postingStart[f]! + list.length;
   }
-  const postingClass = new Int32Array(postingStart[featureCount]!);
-  for (let f = 0; f < featureCount; f++) postingClass.set(postingLists[f]!, postingStart[f]!);
-  const weights = new Float64Array(postingClass.length);
-  const gradSquares = new Float64Array(postingClass.length).fill(1e-8);
-
-  // Sparse softmax: only the classes some feature of the text weighs in on get a score; all the
-  // others score 0 and share one term of the denominator. 2000 entries cost no more per text than 20.
-  const scores = new Float64Array(classCount);
-  const p = new Float64Array(classCount);
-  const weightedError = new Float64Array(classCount);
-  const stamp = new Int32Array(classCount).fill(-1);
-  const touched = new Int32Array(classCount);
-  let touchedCount = 0;
-  let mark = 0;
-  const touch = (c: number) => {
-    if (c < 0 || stamp[c] === mark) return;
-    stamp[c] = mark;
-    scores[c] = 0;
-    touched[touchedCount++] = c;
-  };
-  /**
-   * Scores the classes of features[from, to) plus up to three given ones (-1 for none); returns the
-   * probability every untouched class has.
-   */
-  const score = (
-    features: Int32Array,
-    values: Float64Array,
-    from: number,
-    to: number,
-    first: number,
-    second: number,
-    third: number,
-  ): number => {
-    mark++;
-    touchedCount = 0;
-    touch(first);
-    touch(second);
-    touch(third);
-    for (let i = from; i < to; i++) {
-      const feature = features[i]!;
-      const value = values[i]!;
-      const end = postingStart[feature + 1]!;
-      for (let k = postingStart[feature]!; k < end; k++) {
-        const c = postingClass[k]!;
-        if (stamp[c] !== mark) {
-          stamp[c] = mark;
-          scores[c] = 0;
-          touched[touchedCount++] = c;
-        }
-        scores[c]! += weights[k]! * value;
-      }
+  // A posting's class, weight and AdaGrad sum sit side by side: one cache line, not three arrays.
+  const postingCount = postingStart[featureCount]!;
+  const training = new Float64Array(postingCount * TRAINING_STRIDE);
+  for (let f = 0; f < featureCount; f++) {
+    let k = postingStart[f]!;
+    for (const cls of postingLists[f]!) {
+      training[k * TRAINING_STRIDE] = cls;
+      training[k * TRAINING_STRIDE + 2] = 1e-8;
+      k++;
     }
-    const untouched = classCount - touchedCount;
-    let max = untouched > 0 ? 0 : -Infinity;
-    for (let i = 0; i < touchedCount; i++) max = Math.max(max, scores[touched[i]!]!);
-    let sum = untouched * Math.exp(-max);
-    for (let i = 0; i < touchedCount; i++) {
-      const c = touched[i]!;
-      p[c] = Math.exp(scores[c]! - max);
-      sum += p[c]!;
-    }
-    for (let i = 0; i < touchedCount; i++) p[touched[i]!]! /= sum;
-    return Math.exp(-max) / sum;
-  };
+  }
+  const softmax = createSoftmax(classCount);
 
   // Fewer passes over a large set: 30,000 texts (2000 entries) learn enough in 3, and load in seconds.
   const epochs =
@@ -219,39 +167,28 @@ export function trainLinearModel(
     Math.max(3, Math.min(DEFAULTS.epochs, Math.round(EPOCH_BUDGET / Math.max(1, exampleCount))));
   const random = seededRandom(seed);
   const order = Array.from({ length: exampleCount }, (_, i) => i);
+  const texts: Texts = {
+    start: textStart,
+    feature: textFeature,
+    value: textValue,
+    labels,
+    notLabels,
+    sampleWeights,
+  };
   for (let epoch = 0; epoch < epochs; epoch++) {
     for (let i = order.length - 1; i > 0; i--) {
       const j = Math.floor(random() * (i + 1));
       [order[i], order[j]] = [order[j]!, order[i]!];
     }
-    for (const index of order) {
-      const from = textStart[index]!;
-      const to = textStart[index + 1]!;
-      const label = labels[index]!;
-      const notLabel = notLabels[index]!;
-      const weight = sampleWeights[index]!;
-      score(textFeature, textValue, from, to, label, notLabel, noneClass);
-      // Cross-entropy for a known class; for "not this class", -log(1 - p[notLabel]). The error
-      // times the text's weight depends only on the class: computed once per touched class.
-      const notShare = notLabel >= 0 ? p[notLabel]! / Math.max(1e-9, 1 - p[notLabel]!) : 0;
-      for (let i = 0; i < touchedCount; i++) {
-        const c = touched[i]!;
-        const error = label >= 0 ? p[c]! - (c === label ? 1 : 0) : c === notLabel ? p[c]! : -p[c]! * notShare;
-        weightedError[c] = weight * error;
-      }
-      for (let i = from; i < to; i++) {
-        const feature = textFeature[i]!;
-        const value = textValue[i]!;
-        const end = postingStart[feature + 1]!;
-        for (let k = postingStart[feature]!; k < end; k++) {
-          const gradient = weightedError[postingClass[k]!]! * value + l2 * weights[k]!;
-          if (gradient === 0) continue;
-          gradSquares[k]! += gradient * gradient;
-          weights[k]! -= (learningRate * gradient) / Math.sqrt(gradSquares[k]!);
-        }
-      }
-    }
+    trainPass(postingStart, training, softmax, texts, order, noneClass, learningRate, l2);
   }
+  // Scoring needs only the class and the weight of each posting.
+  const cells = new Float64Array(postingCount * 2);
+  for (let k = 0; k < postingCount; k++) {
+    cells[k * 2] = training[k * TRAINING_STRIDE]!;
+    cells[k * 2 + 1] = training[k * TRAINING_STRIDE + 1]!;
+  }
+  const postings: Postings = { start: postingStart, cells, stride: 2 };
 
   return {
     classes,
@@ -265,10 +202,158 @@ export function trainLinearModel(
         ids[count] = id;
         values[count++] = value;
       }
-      const rest = score(ids, values, 0, count, noneClass, -1, -1);
+      const rest = scoreClasses(postings, softmax, ids, values, 0, count, noneClass, -1, -1);
       const out = new Float64Array(classCount).fill(rest);
-      for (let i = 0; i < touchedCount; i++) out[touched[i]!] = p[touched[i]!]!;
+      const { touched, p } = softmax;
+      for (let i = 0; i < softmax.touchedCount; i++) out[touched[i]!] = p[touched[i]!]!;
       return out;
     },
   };
+}
+
+/** While training, a posting is [class, weight, sum of squared gradients]. */
+const TRAINING_STRIDE = 3;
+
+/**
+ * Feature f's postings are k in [start[f], start[f + 1]), like a CSR matrix's rows; posting k's
+ * class is cells[k * stride] and its weight cells[k * stride + 1].
+ */
+interface Postings {
+  start: Int32Array;
+  cells: Float64Array;
+  stride: number;
+}
+
+/** Text t's features and values are at [start[t], start[t + 1]). */
+interface Texts {
+  start: Int32Array;
+  feature: Int32Array;
+  value: Float64Array;
+  labels: number[];
+  notLabels: number[];
+  sampleWeights: number[];
+}
+
+/** Scratch space of the sparse softmax, reused for every text: the loop allocates nothing. */
+interface Softmax {
+  classCount: number;
+  scores: Float64Array;
+  p: Float64Array;
+  weightedError: Float64Array;
+  /** stamp[c] === mark: class c has a score for the current text. */
+  stamp: Int32Array;
+  mark: number;
+  touched: Int32Array;
+  touchedCount: number;
+}
+
+function createSoftmax(classCount: number): Softmax {
+  return {
+    classCount,
+    scores: new Float64Array(classCount),
+    p: new Float64Array(classCount),
+    weightedError: new Float64Array(classCount),
+    stamp: new Int32Array(classCount).fill(-1),
+    mark: 0,
+    touched: new Int32Array(classCount),
+    touchedCount: 0,
+  };
+}
+
+/**
+ * Sparse softmax: only the classes some feature of the text weighs in on (and up to three given
+ * ones, -1 for none) get a score; all the others score 0 and share one term of the denominator, so
+ * 2000 entries cost no more per text than 20. Leaves the probabilities of the scored classes in
+ * `softmax.p` and returns the probability every other class has.
+ */
+function scoreClasses(
+  postings: Postings,
+  softmax: Softmax,
+  features: Int32Array,
+  values: Float64Array,
+  from: number,
+  to: number,
+  first: number,
+  second: number,
+  third: number,
+): number {
+  const { start, cells, stride } = postings;
+  const { scores, p, stamp, touched, classCount } = softmax;
+  const mark = ++softmax.mark;
+  let touchedCount = 0;
+  for (let j = 0; j < 3; j++) {
+    const c = j === 0 ? first : j === 1 ? second : third;
+    if (c < 0 || stamp[c] === mark) continue;
+    stamp[c] = mark;
+    scores[c] = 0;
+    touched[touchedCount++] = c;
+  }
+  for (let i = from; i < to; i++) {
+    const feature = features[i]!;
+    const value = values[i]!;
+    const end = start[feature + 1]!;
+    for (let k = start[feature]! * stride; k < end * stride; k += stride) {
+      const c = cells[k]!;
+      if (stamp[c] !== mark) {
+        stamp[c] = mark;
+        scores[c] = 0;
+        touched[touchedCount++] = c;
+      }
+      scores[c]! += cells[k + 1]! * value;
+    }
+  }
+  softmax.touchedCount = touchedCount;
+  const untouched = classCount - touchedCount;
+  let max = untouched > 0 ? 0 : -Infinity;
+  for (let i = 0; i < touchedCount; i++) max = Math.max(max, scores[touched[i]!]!);
+  let sum = untouched * Math.exp(-max);
+  for (let i = 0; i < touchedCount; i++) {
+    const c = touched[i]!;
+    p[c] = Math.exp(scores[c]! - max);
+    sum += p[c]!;
+  }
+  for (let i = 0; i < touchedCount; i++) p[touched[i]!]! /= sum;
+  return Math.exp(-max) / sum;
+}
+
+/** One pass of AdaGrad over the texts in `order`. */
+function trainPass(
+  postingStart: Int32Array,
+  cells: Float64Array,
+  softmax: Softmax,
+  texts: Texts,
+  order: number[],
+  noneClass: number,
+  learningRate: number,
+  l2: number,
+): void {
+  const postings: Postings = { start: postingStart, cells, stride: TRAINING_STRIDE };
+  const { p, weightedError, touched } = softmax;
+  for (const index of order) {
+    const from = texts.start[index]!;
+    const to = texts.start[index + 1]!;
+    const label = texts.labels[index]!;
+    const notLabel = texts.notLabels[index]!;
+    const weight = texts.sampleWeights[index]!;
+    scoreClasses(postings, softmax, texts.feature, texts.value, from, to, label, notLabel, noneClass);
+    // Cross-entropy for a known class; for "not this class", -log(1 - p[notLabel]). The error
+    // times the text's weight depends only on the class: computed once per scored class.
+    const notShare = notLabel >= 0 ? p[notLabel]! / Math.max(1e-9, 1 - p[notLabel]!) : 0;
+    for (let i = 0; i < softmax.touchedCount; i++) {
+      const c = touched[i]!;
+      const error = label >= 0 ? p[c]! - (c === label ? 1 : 0) : c === notLabel ? p[c]! : -p[c]! * notShare;
+      weightedError[c] = weight * error;
+    }
+    for (let i = from; i < to; i++) {
+      const feature = texts.feature[i]!;
+      const value = texts.value[i]!;
+      const end = postingStart[feature + 1]! * TRAINING_STRIDE;
+      for (let k = postingStart[feature]! * TRAINING_STRIDE; k < end; k += TRAINING_STRIDE) {
+        const gradient = weightedError[cells[k]!]! * value + l2 * cells[k + 1]!;
+        if (gradient === 0) continue;
+        cells[k + 2]! += gradient * gradient;
+        cells[k + 1]! -= (learningRate * gradient) / Math.sqrt(cells[k + 2]!);
+      }
+    }
+  }
 }
