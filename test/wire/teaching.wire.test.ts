@@ -9,7 +9,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TEACHING_REPLIES } from '../../src/discord/teaching.ts';
-import { type BotProcess, REPO_ROOT, startBot } from '../../tools/wire/bot-process.ts';
+import { type BotProcess, REPO_ROOT, startBot, WITH_TRAINING_CORPUS } from '../../tools/wire/bot-process.ts';
 import type { BotMessage, FakeDiscord, InteractionResponse } from '../../tools/wire/fake-discord.ts';
 import { useFakeDiscord } from './harness.ts';
 
@@ -37,8 +37,9 @@ function knowledgeCopy(): string {
   return dir;
 }
 
+/** Teaching is about what the model learns, so these bots learn from the corpus too, as in production. */
 function launchBot(env: Record<string, string> = {}): Promise<BotProcess> {
-  return startBot(discord, { env: { USER_COOLDOWN_SECONDS: '0', ...env } });
+  return startBot(discord, { env: { USER_COOLDOWN_SECONDS: '0', ...WITH_TRAINING_CORPUS, ...env } });
 }
 
 const replyTo = (id: string) => (m: BotMessage) => m.replyTo === id && !m.deleted;
