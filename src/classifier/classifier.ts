@@ -112,22 +112,26 @@ export function buildClassifier(entries: Entry[], options: ClassifierOptions = {
   const classIndex = new Map(classes.map((id, index) => [id, index]));
   const evidence = createEvidenceMatcher(entries);
 
-  const examples: TrainingExample[] = [];
-  const add = (labeled: LabeledText[], weight: number) => {
-    for (const { text, intent, notIntent } of labeled) {
-      const { features } = featurize(text, evidence, options.featureWeights);
+  // Texts are featurized as training reads them, so the feature maps of 30,000 texts (2000
+  // entries) are never all alive at once.
+  function* labeled(texts: LabeledText[], weight: number): Generator<TrainingExample> {
+    for (const { text, intent, notIntent } of texts) {
       if (intent !== undefined) {
+        const { features } = featurize(text, evidence, options.featureWeights);
         // A corpus message about a topic without an (enabled) entry is one the bot must not answer.
-        examples.push({ features, label: classIndex.get(intent) ?? noneClass, weight });
+        yield { features, label: classIndex.get(intent) ?? noneClass, weight };
       } else if (notIntent !== undefined && classIndex.has(notIntent)) {
-        examples.push({ features, notLabel: classIndex.get(notIntent), weight });
+        const { features } = featurize(text, evidence, options.featureWeights);
+        yield { features, notLabel: classIndex.get(notIntent), weight };
       }
     }
-  };
-  add(knowledgeExamples(entries), 1);
-  add(options.training ?? [], options.trainingWeight ?? CORPUS_WEIGHT);
-  for (let i = 0; i < TAUGHT_REPEATS; i++) add(options.taught ?? [], 1);
-  const model = trainLinearModel(classes, noneClass, examples, options.trainingOptions);
+  }
+  function* examples(): Generator<TrainingExample> {
+    yield* labeled(knowledgeExamples(entries), 1);
+    yield* labeled(options.training ?? [], options.trainingWeight ?? CORPUS_WEIGHT);
+    for (let i = 0; i < TAUGHT_REPEATS; i++) yield* labeled(options.taught ?? [], 1);
+  }
+  const model = trainLinearModel(classes, noneClass, examples(), options.trainingOptions);
 
   /** Every entry's probability, before any threshold: what cross-validation tunes the rule on. */
   function score(text: string): Scored {

@@ -2,7 +2,15 @@
 // "unauthorised" vs "unauthorized", pasted identifiers) and each entry's keyword and pattern hits.
 // Every group is scaled to unit length, so a long pasted log does not outweigh a short question.
 import type { Entry } from '../knowledge/entry.ts';
-import { normalize, phraseMatcher, tokenize, features as wordFeatures } from './text.ts';
+import {
+  normalize,
+  phraseMatcher,
+  plainPhraseMatcher,
+  tokenize,
+  type WordRuns,
+  features as wordFeatures,
+  wordRuns,
+} from './text.ts';
 
 /** A sparse vector: feature name → value. */
 export type SparseFeatures = Map<string, number>;
@@ -44,7 +52,10 @@ export function charNgrams(normalized: string): string[] {
 export function createEvidenceMatcher(entries: Entry[]): EvidenceMatcher {
   // Keywords indexed by their longest word: a message only tests the keywords whose word it
   // contains, so a large knowledge base does not run every regex on every message.
-  const keywordsByWord = new Map<string, { id: string; keyword: string; matcher: RegExp }[]>();
+  const keywordsByWord = new Map<
+    string,
+    { id: string; keyword: string; matches: (normalized: string, runs: WordRuns) => boolean }[]
+  >();
   for (const entry of entries) {
     for (const keyword of entry.keywords) {
       const words = normalize(keyword).match(/[a-z0-9]+/g) ?? [];
@@ -52,7 +63,15 @@ export function createEvidenceMatcher(entries: Entry[]): EvidenceMatcher {
       if (!key) continue;
       const list = keywordsByWord.get(key) ?? [];
       if (list.length === 0) keywordsByWord.set(key, list);
-      list.push({ id: entry.id, keyword, matcher: phraseMatcher(keyword) });
+      const plain = plainPhraseMatcher(keyword);
+      let regex: RegExp | undefined;
+      const matches = plain
+        ? (_: string, runs: WordRuns) => plain(runs)
+        : (normalized: string) => {
+            regex ??= phraseMatcher(keyword);
+            return regex.test(normalized);
+          };
+      list.push({ id: entry.id, keyword, matches });
     }
   }
   const withPatterns = entries.filter((e) => e.patterns.length > 0);
@@ -64,9 +83,10 @@ export function createEvidenceMatcher(entries: Entry[]): EvidenceMatcher {
         if (list.length === 0) hits.set(id, list);
         list.push(what);
       };
-      for (const word of new Set(normalized.match(/[a-z0-9]+/g) ?? [])) {
-        for (const { id, keyword, matcher } of keywordsByWord.get(word) ?? [])
-          if (matcher.test(normalized)) add(id, `keyword "${keyword}"`);
+      const runs = wordRuns(normalized);
+      for (const word of new Set(runs.words)) {
+        for (const { id, keyword, matches } of keywordsByWord.get(word) ?? [])
+          if (matches(normalized, runs)) add(id, `keyword "${keyword}"`);
       }
       for (const entry of withPatterns)
         for (const pattern of entry.patterns)

@@ -3,6 +3,10 @@
 // scoring a message then touches a few postings per feature, so 2000 entries stay fast. In a large
 // knowledge base a feature found in very many classes ("openrouter", "error") says little about which
 // entry applies and keeps a weight for `none` only. Deterministic: a seeded shuffle, no randomness elsewhere.
+//
+// Speed: 2000 entries mean ~32,000 texts and ~20 million (feature, class) updates per pass, so the
+// model lives in flat typed arrays (one run of postings per feature, like a CSR matrix) and the
+// training loop allocates nothing.
 import type { SparseFeatures } from './features.ts';
 
 export interface TrainingExample {
@@ -52,150 +56,308 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
-interface Encoded {
-  ids: Int32Array;
-  values: Float64Array;
-  label: number;
-  notLabel: number;
-  weight: number;
+/** The classes each feature was seen with; a feature past the crowding limit stops counting. */
+function createSupport(noneClass: number, crowded: number) {
+  // Most features belong to one entry: a second class is the exception, so the Set comes lazily.
+  const firstClass: number[] = [];
+  const moreClasses: (Set<number> | undefined)[] = [];
+  const isCrowded: boolean[] = [];
+  const add = (feature: number, cls: number) => {
+    if (cls < 0 || cls === noneClass || isCrowded[feature]) return;
+    const first = firstClass[feature]!;
+    if (first === -1) firstClass[feature] = cls;
+    else if (first !== cls) {
+      const more = moreClasses[feature] ?? new Set<number>();
+      moreClasses[feature] = more;
+      more.add(cls);
+      // `none` + the first class + the others
+      if (more.size + 2 > crowded) {
+        isCrowded[feature] = true;
+        moreClasses[feature] = undefined;
+      }
+    }
+  };
+  const addFeature = () => {
+    firstClass.push(-1);
+    moreClasses.push(undefined);
+    isCrowded.push(false);
+  };
+  /** The feature's classes, ascending: `none` alone when crowded. */
+  const classesOf = (feature: number): number[] => {
+    if (isCrowded[feature]) return [noneClass];
+    const first = firstClass[feature]!;
+    if (first === -1) return [noneClass];
+    return [noneClass, first, ...(moreClasses[feature] ?? [])].sort((a, b) => a - b);
+  };
+  return { add, addFeature, classesOf };
 }
 
 export function trainLinearModel(
   classes: string[],
   noneClass: number,
-  examples: TrainingExample[],
+  examples: Iterable<TrainingExample>,
   options: TrainingOptions = {},
 ): LinearModel {
   const { learningRate, l2, seed } = { ...DEFAULTS, ...options };
-  // Fewer passes over a large set: 30,000 texts (2000 entries) learn enough in 3, and load in seconds.
-  const epochs =
-    options.epochs ??
-    Math.max(3, Math.min(DEFAULTS.epochs, Math.round(EPOCH_BUDGET / Math.max(1, examples.length))));
   const classCount = classes.length;
+  // Up to 64 classes every feature may weigh in on all of its classes (the bias too, so each entry
+  // has a prior): cross-validated recall at precision 0.9 rose from 0.21 to 0.26 over a limit of 24
+  // (tools/compare-classifiers.ts). Beyond that the limit keeps 2000 entries fast.
+  const crowded =
+    options.crowdedClasses ??
+    (classCount <= 64 ? Number.POSITIVE_INFINITY : Math.max(24, Math.ceil(classCount / 50)));
 
-  // Feature names become numbers once, so the training loop does no string hashing.
+  // Feature names become numbers once, so the training loop does no string hashing; each text is
+  // stored as one run of (feature, value) pairs in flat arrays.
   const featureIds = new Map<string, number>();
-  const supportSets: Set<number>[] = [];
-  const encoded: Encoded[] = examples.map((example) => {
-    const ids = new Int32Array(example.features.size);
-    const values = new Float64Array(example.features.size);
-    let i = 0;
+  const support = createSupport(noneClass, crowded);
+  const exampleFeatures: number[] = [];
+  const exampleValues: number[] = [];
+  const exampleStarts: number[] = [0];
+  const labels: number[] = [];
+  const notLabels: number[] = [];
+  const sampleWeights: number[] = [];
+  for (const example of examples) {
+    const label = example.label ?? -1;
+    const notLabel = example.notLabel ?? -1;
     for (const [name, value] of example.features) {
       let id = featureIds.get(name);
       if (id === undefined) {
         id = featureIds.size;
         featureIds.set(name, id);
-        supportSets.push(new Set([noneClass]));
+        support.addFeature();
       }
-      if (example.label !== undefined) supportSets[id]!.add(example.label);
-      if (example.notLabel !== undefined) supportSets[id]!.add(example.notLabel);
-      ids[i] = id;
-      values[i++] = value;
+      support.add(id, label);
+      support.add(id, notLabel);
+      exampleFeatures.push(id);
+      exampleValues.push(value);
     }
-    return {
-      ids,
-      values,
-      label: example.label ?? -1,
-      notLabel: example.notLabel ?? -1,
-      weight: example.weight ?? 1,
-    };
-  });
+    exampleStarts.push(exampleFeatures.length);
+    labels.push(label);
+    notLabels.push(notLabel);
+    sampleWeights.push(example.weight ?? 1);
+  }
+  const exampleCount = labels.length;
+  const textFeature = Int32Array.from(exampleFeatures);
+  const textValue = Float64Array.from(exampleValues);
+  const textStart = Int32Array.from(exampleStarts);
 
-  // Which classes each feature may weigh in on. Up to 64 classes every feature may weigh in on all
-  // of its classes (the bias too, so each entry has a prior): cross-validated recall at precision 0.9
-  // rose from 0.21 to 0.26 over a limit of 24 (tools/compare-classifiers.ts). Beyond that the limit
-  // keeps 2000 entries fast.
-  const crowded = options.crowdedClasses ?? Math.max(64, Math.ceil(classCount / 50));
-  const postingClasses: Int32Array[] = supportSets.map((set) =>
-    set.size > crowded ? Int32Array.of(noneClass) : Int32Array.from([...set].sort((a, b) => a - b)),
-  );
-  const weights = postingClasses.map((ids) => new Float64Array(ids.length));
-  const gradSquares = postingClasses.map((ids) => new Float64Array(ids.length).fill(1e-8));
-
-  // Sparse softmax: only the classes some feature of the text weighs in on get a score; all the
-  // others score 0 and share one term of the denominator. 2000 entries cost no more per text than 20.
-  const scores = new Float64Array(classCount);
-  const p = new Float64Array(classCount);
-  const stamp = new Int32Array(classCount).fill(-1);
-  const touched = new Int32Array(classCount);
-  let touchedCount = 0;
-  let mark = 0;
-  const touch = (c: number) => {
-    if (stamp[c] === mark) return;
-    stamp[c] = mark;
-    scores[c] = 0;
-    touched[touchedCount++] = c;
-  };
-  /** Scores the text's classes; returns the probability every untouched class has. */
-  const score = (ids: ArrayLike<number>, values: ArrayLike<number>, extra: number[]): number => {
-    mark++;
-    touchedCount = 0;
-    for (const c of extra) if (c >= 0) touch(c);
-    for (let f = 0; f < ids.length; f++) {
-      const cls = postingClasses[ids[f]!]!;
-      const w = weights[ids[f]!]!;
-      for (let k = 0; k < cls.length; k++) {
-        touch(cls[k]!);
-        scores[cls[k]!]! += w[k]! * values[f]!;
-      }
+  // Which classes each feature may weigh in on: feature f's postings are [postingStart[f],
+  // postingStart[f + 1]).
+  const featureCount = featureIds.size;
+  const postingStart = new Int32Array(featureCount + 1);
+  const postingLists: number[][] = [];
+  for (let f = 0; f < featureCount; f++) {
+    const list = support.classesOf(f);
+    postingLists.push(list);
+    postingStart[f + 1] = postingStart[f]! + list.length;
+  }
+  // A posting's class, weight and AdaGrad sum sit side by side: one cache line, not three arrays.
+  const postingCount = postingStart[featureCount]!;
+  const training = new Float64Array(postingCount * TRAINING_STRIDE);
+  for (let f = 0; f < featureCount; f++) {
+    let k = postingStart[f]!;
+    for (const cls of postingLists[f]!) {
+      training[k * TRAINING_STRIDE] = cls;
+      training[k * TRAINING_STRIDE + 2] = 1e-8;
+      k++;
     }
-    const untouched = classCount - touchedCount;
-    let max = untouched > 0 ? 0 : -Infinity;
-    for (let i = 0; i < touchedCount; i++) max = Math.max(max, scores[touched[i]!]!);
-    let sum = untouched * Math.exp(-max);
-    for (let i = 0; i < touchedCount; i++) {
-      const c = touched[i]!;
-      p[c] = Math.exp(scores[c]! - max);
-      sum += p[c]!;
-    }
-    for (let i = 0; i < touchedCount; i++) p[touched[i]!]! /= sum;
-    return Math.exp(-max) / sum;
-  };
+  }
+  const softmax = createSoftmax(classCount);
 
+  // Fewer passes over a large set: 30,000 texts (2000 entries) learn enough in 3, and load in seconds.
+  const epochs =
+    options.epochs ??
+    Math.max(3, Math.min(DEFAULTS.epochs, Math.round(EPOCH_BUDGET / Math.max(1, exampleCount))));
   const random = seededRandom(seed);
-  const order = encoded.map((_, i) => i);
+  const order = Array.from({ length: exampleCount }, (_, i) => i);
+  const texts: Texts = {
+    start: textStart,
+    feature: textFeature,
+    value: textValue,
+    labels,
+    notLabels,
+    sampleWeights,
+  };
   for (let epoch = 0; epoch < epochs; epoch++) {
     for (let i = order.length - 1; i > 0; i--) {
       const j = Math.floor(random() * (i + 1));
       [order[i], order[j]] = [order[j]!, order[i]!];
     }
-    for (const index of order) {
-      const { ids, values, label, notLabel, weight } = encoded[index]!;
-      score(ids, values, [label, notLabel, noneClass]);
-      // Cross-entropy for a known class; for "not this class", -log(1 - p[notLabel]).
-      const notShare = notLabel >= 0 ? p[notLabel]! / Math.max(1e-9, 1 - p[notLabel]!) : 0;
-      for (let f = 0; f < ids.length; f++) {
-        const cls = postingClasses[ids[f]!]!;
-        const w = weights[ids[f]!]!;
-        const g2 = gradSquares[ids[f]!]!;
-        for (let k = 0; k < cls.length; k++) {
-          const c = cls[k]!;
-          const error =
-            label >= 0 ? p[c]! - (c === label ? 1 : 0) : c === notLabel ? p[c]! : -p[c]! * notShare;
-          const gradient = weight * error * values[f]! + l2 * w[k]!;
-          if (gradient === 0) continue;
-          g2[k]! += gradient * gradient;
-          w[k]! -= (learningRate * gradient) / Math.sqrt(g2[k]!);
-        }
-      }
-    }
+    trainPass(postingStart, training, softmax, texts, order, noneClass, learningRate, l2);
   }
+  // Scoring needs only the class and the weight of each posting.
+  const cells = new Float64Array(postingCount * 2);
+  for (let k = 0; k < postingCount; k++) {
+    cells[k * 2] = training[k * TRAINING_STRIDE]!;
+    cells[k * 2 + 1] = training[k * TRAINING_STRIDE + 1]!;
+  }
+  const postings: Postings = { start: postingStart, cells, stride: 2 };
 
   return {
     classes,
     probabilities(features) {
-      const ids: number[] = [];
-      const values: number[] = [];
+      const ids = new Int32Array(features.size);
+      const values = new Float64Array(features.size);
+      let count = 0;
       for (const [name, value] of features) {
         const id = featureIds.get(name);
         if (id === undefined) continue;
-        ids.push(id);
-        values.push(value);
+        ids[count] = id;
+        values[count++] = value;
       }
-      const rest = score(ids, values, [noneClass]);
+      const rest = scoreClasses(postings, softmax, ids, values, 0, count, noneClass, -1, -1);
       const out = new Float64Array(classCount).fill(rest);
-      for (let i = 0; i < touchedCount; i++) out[touched[i]!] = p[touched[i]!]!;
+      const { touched, p } = softmax;
+      for (let i = 0; i < softmax.touchedCount; i++) out[touched[i]!] = p[touched[i]!]!;
       return out;
     },
   };
+}
+
+/** While training, a posting is [class, weight, sum of squared gradients]. */
+const TRAINING_STRIDE = 3;
+
+/**
+ * Feature f's postings are k in [start[f], start[f + 1]), like a CSR matrix's rows; posting k's
+ * class is cells[k * stride] and its weight cells[k * stride + 1].
+ */
+interface Postings {
+  start: Int32Array;
+  cells: Float64Array;
+  stride: number;
+}
+
+/** Text t's features and values are at [start[t], start[t + 1]). */
+interface Texts {
+  start: Int32Array;
+  feature: Int32Array;
+  value: Float64Array;
+  labels: number[];
+  notLabels: number[];
+  sampleWeights: number[];
+}
+
+/** Scratch space of the sparse softmax, reused for every text: the loop allocates nothing. */
+interface Softmax {
+  classCount: number;
+  scores: Float64Array;
+  p: Float64Array;
+  weightedError: Float64Array;
+  /** stamp[c] === mark: class c has a score for the current text. */
+  stamp: Int32Array;
+  mark: number;
+  touched: Int32Array;
+  touchedCount: number;
+}
+
+function createSoftmax(classCount: number): Softmax {
+  return {
+    classCount,
+    scores: new Float64Array(classCount),
+    p: new Float64Array(classCount),
+    weightedError: new Float64Array(classCount),
+    stamp: new Int32Array(classCount).fill(-1),
+    mark: 0,
+    touched: new Int32Array(classCount),
+    touchedCount: 0,
+  };
+}
+
+/**
+ * Sparse softmax: only the classes some feature of the text weighs in on (and up to three given
+ * ones, -1 for none) get a score; all the others score 0 and share one term of the denominator, so
+ * 2000 entries cost no more per text than 20. Leaves the probabilities of the scored classes in
+ * `softmax.p` and returns the probability every other class has.
+ */
+function scoreClasses(
+  postings: Postings,
+  softmax: Softmax,
+  features: Int32Array,
+  values: Float64Array,
+  from: number,
+  to: number,
+  first: number,
+  second: number,
+  third: number,
+): number {
+  const { start, cells, stride } = postings;
+  const { scores, p, stamp, touched, classCount } = softmax;
+  const mark = ++softmax.mark;
+  let touchedCount = 0;
+  for (let j = 0; j < 3; j++) {
+    const c = j === 0 ? first : j === 1 ? second : third;
+    if (c < 0 || stamp[c] === mark) continue;
+    stamp[c] = mark;
+    scores[c] = 0;
+    touched[touchedCount++] = c;
+  }
+  for (let i = from; i < to; i++) {
+    const feature = features[i]!;
+    const value = values[i]!;
+    const end = start[feature + 1]!;
+    for (let k = start[feature]! * stride; k < end * stride; k += stride) {
+      const c = cells[k]!;
+      if (stamp[c] !== mark) {
+        stamp[c] = mark;
+        scores[c] = 0;
+        touched[touchedCount++] = c;
+      }
+      scores[c]! += cells[k + 1]! * value;
+    }
+  }
+  softmax.touchedCount = touchedCount;
+  const untouched = classCount - touchedCount;
+  let max = untouched > 0 ? 0 : -Infinity;
+  for (let i = 0; i < touchedCount; i++) max = Math.max(max, scores[touched[i]!]!);
+  let sum = untouched * Math.exp(-max);
+  for (let i = 0; i < touchedCount; i++) {
+    const c = touched[i]!;
+    p[c] = Math.exp(scores[c]! - max);
+    sum += p[c]!;
+  }
+  for (let i = 0; i < touchedCount; i++) p[touched[i]!]! /= sum;
+  return Math.exp(-max) / sum;
+}
+
+/** One pass of AdaGrad over the texts in `order`. */
+function trainPass(
+  postingStart: Int32Array,
+  cells: Float64Array,
+  softmax: Softmax,
+  texts: Texts,
+  order: number[],
+  noneClass: number,
+  learningRate: number,
+  l2: number,
+): void {
+  const postings: Postings = { start: postingStart, cells, stride: TRAINING_STRIDE };
+  const { p, weightedError, touched } = softmax;
+  for (const index of order) {
+    const from = texts.start[index]!;
+    const to = texts.start[index + 1]!;
+    const label = texts.labels[index]!;
+    const notLabel = texts.notLabels[index]!;
+    const weight = texts.sampleWeights[index]!;
+    scoreClasses(postings, softmax, texts.feature, texts.value, from, to, label, notLabel, noneClass);
+    // Cross-entropy for a known class; for "not this class", -log(1 - p[notLabel]). The error
+    // times the text's weight depends only on the class: computed once per scored class.
+    const notShare = notLabel >= 0 ? p[notLabel]! / Math.max(1e-9, 1 - p[notLabel]!) : 0;
+    for (let i = 0; i < softmax.touchedCount; i++) {
+      const c = touched[i]!;
+      const error = label >= 0 ? p[c]! - (c === label ? 1 : 0) : c === notLabel ? p[c]! : -p[c]! * notShare;
+      weightedError[c] = weight * error;
+    }
+    for (let i = from; i < to; i++) {
+      const feature = texts.feature[i]!;
+      const value = texts.value[i]!;
+      const end = postingStart[feature + 1]! * TRAINING_STRIDE;
+      for (let k = postingStart[feature]! * TRAINING_STRIDE; k < end; k += TRAINING_STRIDE) {
+        const gradient = weightedError[cells[k]!]! * value + l2 * cells[k + 1]!;
+        if (gradient === 0) continue;
+        cells[k + 2]! += gradient * gradient;
+        cells[k + 1]! -= (learningRate * gradient) / Math.sqrt(cells[k + 2]!);
+      }
+    }
+  }
 }

@@ -2,6 +2,7 @@
 // It keeps what identifies a support problem (status codes, error strings) and folds away what
 // does not (case, accents, zalgo, invisible characters, markdown).
 import { stemmer } from 'stemmer';
+import { createBoundedCache } from '../bounded-cache.ts';
 
 /** Longest text the classifier looks at; Discord allows 4000 characters with Nitro. */
 export const MAX_CLASSIFIED_CHARS = 4000;
@@ -49,9 +50,20 @@ export function tokenize(normalized: string): string[] {
     }
     if (word.length < 2 || STOPWORDS.has(word) || STOPWORDS.has(raw.replace("'", ''))) continue;
     if (/^\d+$/.test(word)) continue; // other numbers (token counts, prices) say nothing about the topic
-    tokens.push(stemmer(word));
+    tokens.push(stem(word));
   }
   return tokens;
+}
+
+// Stemming is the costliest step of tokenizing and the same words come back in every message.
+const stems = createBoundedCache<string, string>(50_000);
+function stem(word: string): string {
+  let stemmed = stems.get(word);
+  if (stemmed === undefined) {
+    stemmed = stemmer(word);
+    stems.set(word, stemmed);
+  }
+  return stemmed;
 }
 
 /** Unigrams plus adjacent bigrams ("rate limit", "no endpoint"). */
@@ -89,4 +101,57 @@ export function phraseMatcher(phrase: string): RegExp {
   const end = trail.length ? `[^a-z0-9]*${trail.join('[^a-z0-9]*')}` : '(?:$|[^a-z0-9])';
   const negation = "(?<!(?:\\bnot|\\bno|\\bnever|\\bwithout|n't)[^a-z0-9]+)";
   return new RegExp(lead.length ? `${negation}${start}${words}${end}` : `${start}${negation}${words}${end}`);
+}
+
+/** A normalized text's words (runs of [a-z0-9]) and where each starts and ends. */
+export interface WordRuns {
+  text: string;
+  words: string[];
+  starts: number[];
+  ends: number[];
+}
+
+export function wordRuns(normalized: string): WordRuns {
+  const runs: WordRuns = { text: normalized, words: [], starts: [], ends: [] };
+  for (const match of normalized.matchAll(/[a-z0-9]+/g)) {
+    runs.words.push(match[0]);
+    runs.starts.push(match.index);
+    runs.ends.push(match.index + match[0].length);
+  }
+  return runs;
+}
+
+const NEGATION_WORDS = new Set(['not', 'no', 'never', 'without']);
+
+/**
+ * The same verdict as `phraseMatcher(phrase).test(text)` for a keyword of plain words (nothing but
+ * spaces between them), found by walking the text's words instead of running a regex: 2000 entries
+ * have thousands of keywords, and compiling a regex for each costs more than all the matching.
+ * Undefined for a keyword with punctuation, which keeps its regex.
+ */
+export function plainPhraseMatcher(phrase: string): ((runs: WordRuns) => boolean) | undefined {
+  const parts = normalize(phrase).split(/([a-z0-9]+)/);
+  if (parts.length < 3 || parts.some((gap, i) => i % 2 === 0 && gap.trim() !== '')) return undefined;
+  const words = parts.filter((_, i) => i % 2 === 1);
+  // As the regex's look-behind: the word before is "not", "no", "never" or "without" on its own
+  // (no word character before it), or ends in "n't".
+  const negated = (runs: WordRuns, index: number): boolean => {
+    if (index === 0) return false;
+    const before = index - 1;
+    const start = runs.starts[before]!;
+    if (NEGATION_WORDS.has(runs.words[before]!) && (start === 0 || !/\w/.test(runs.text[start - 1]!)))
+      return true;
+    const end = runs.ends[before]!;
+    return runs.text.slice(end - 3, end) === "n't";
+  };
+  return (runs) => {
+    const last = runs.words.length - words.length;
+    for (let i = 0; i <= last; i++) {
+      if (runs.words[i] !== words[0]) continue;
+      let k = 1;
+      while (k < words.length && runs.words[i + k] === words[k]) k++;
+      if (k === words.length && !negated(runs, i)) return true;
+    }
+    return false;
+  };
 }

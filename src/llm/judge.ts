@@ -2,7 +2,7 @@
 // intent ids (or "none") through a strict JSON schema; it never writes reply text. Anything that
 // goes wrong (timeout, HTTP error, rate limit, garbage output, spent budget, open breaker) is
 // silence, which is what the local classifier decided anyway.
-import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
+import type OpenAI from 'openai';
 import type { ChatCompletionContentPart, ChatCompletionCreateParamsNonStreaming } from 'openai/resources';
 import { createBoundedCache } from '../bounded-cache.ts';
 import type { Config } from '../config.ts';
@@ -142,14 +142,24 @@ function pickFrom(content: string | null | undefined, ids: string[]): string | u
   return ids.includes(intent) ? intent : undefined;
 }
 
+// The client library loads with the first question to the judge: loading it takes a third of a
+// second, and most starts (every one without LLM_API_KEY) never ask.
+let openAi: typeof import('openai') | undefined;
+async function loadOpenAi(): Promise<typeof import('openai')> {
+  openAi ??= await import('openai');
+  return openAi;
+}
+
 /** What went wrong, without the request, the response body or any header (keys live there). */
 function describeFailure(error: unknown): { kind: string; status?: number } {
   if (error instanceof UnusableOutput) return { kind: `unusable output: ${error.message}` };
   // Our own AbortSignal.timeout surfaces as a user abort; the client's timeout as a timeout error.
-  if (error instanceof APIConnectionTimeoutError || error instanceof APIUserAbortError)
+  // (Before the library is loaded, no error can be one of its own.)
+  const api = openAi;
+  if (api && (error instanceof api.APIConnectionTimeoutError || error instanceof api.APIUserAbortError))
     return { kind: 'timeout' };
-  if (error instanceof APIConnectionError) return { kind: 'connection error' };
-  if (error instanceof APIError) {
+  if (api && error instanceof api.APIConnectionError) return { kind: 'connection error' };
+  if (api && error instanceof api.APIError) {
     return { kind: error.status === 429 ? 'rate limited' : 'http error', status: error.status };
   }
   if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError'))
@@ -172,12 +182,19 @@ export function createLlmJudge(options: LlmJudgeOptions): LlmJudge {
   } = options;
   // maxRetries 0: a gray-zone answer that arrives after the conversation moved on is worthless,
   // and retrying a 429 only spends more of the provider's patience.
-  const client = new OpenAI({
-    apiKey: options.apiKey,
-    baseURL: options.baseURL,
-    timeout: timeoutMs,
-    maxRetries: 0,
-  });
+  // Loading starts now, in the background, so the first gray-zone question does not wait for it.
+  void loadOpenAi().catch(() => undefined);
+  let client: OpenAI | undefined;
+  async function clientOf(): Promise<OpenAI> {
+    const { default: OpenAIClient } = await loadOpenAi();
+    client ??= new OpenAIClient({
+      apiKey: options.apiKey,
+      baseURL: options.baseURL,
+      timeout: timeoutMs,
+      maxRetries: 0,
+    });
+    return client;
+  }
 
   const stats: LlmJudgeStats = { calls: 0, cacheHits: 0, failures: 0, skippedBudget: 0, skippedBreaker: 0 };
   const cache = createBoundedCache<string, { pick: string | undefined; at: number }>(cacheSize);
@@ -223,7 +240,8 @@ export function createLlmJudge(options: LlmJudgeOptions): LlmJudge {
     callTimes.push(started);
     if (trial) trialInFlight = true;
     try {
-      const completion = await client.chat.completions.create(buildRequest(question, model, images), {
+      const openAiClient = await clientOf();
+      const completion = await openAiClient.chat.completions.create(buildRequest(question, model, images), {
         signal: AbortSignal.timeout(timeoutMs),
       });
       const message = completion.choices[0]?.message;

@@ -1,10 +1,13 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   features,
   MAX_CLASSIFIED_CHARS,
   normalize,
   phraseMatcher,
+  plainPhraseMatcher,
   tokenize,
+  wordRuns,
 } from '../../src/classifier/text.ts';
 
 describe('normalize', () => {
@@ -99,5 +102,66 @@ describe('phraseMatcher', () => {
 
   it('still ignores a negated mention of a keyword with punctuation', () => {
     expect(phraseMatcher('middle-out').test(normalize('it fails without middle-out'))).toBe(false);
+  });
+});
+
+describe('plainPhraseMatcher', () => {
+  // Keywords without punctuation skip the regex (thousands of them in a large knowledge base); the
+  // verdict must be the regex's, negations included.
+  const KEYWORDS = ['rate limit', 'byok', 'no endpoint', 'not found', '401', 'api key'];
+  const PIECES = [
+    'rate',
+    'limit',
+    'byok',
+    'no',
+    'not',
+    'never',
+    'without',
+    'endpoint',
+    'found',
+    '401',
+    'api',
+    'key',
+    "n't",
+    "don't",
+    'x',
+    ' ',
+    '  ',
+    '\n',
+    '-',
+    '_',
+    '.',
+    '"',
+    "'",
+    'é',
+    'ø',
+    'snot',
+    'keys',
+  ];
+
+  it('agrees with the regex on any text made of keyword words, negations and punctuation', () => {
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...PIECES), { maxLength: 14 }), (pieces) => {
+        const text = normalize(pieces.join(''));
+        for (const keyword of KEYWORDS) {
+          const plain = plainPhraseMatcher(keyword);
+          expect(plain?.(wordRuns(text)), `${keyword} in ${JSON.stringify(text)}`).toBe(
+            phraseMatcher(keyword).test(text),
+          );
+        }
+      }),
+      { numRuns: 3000, seed: 11 },
+    );
+  });
+
+  it('agrees with the regex on negated and plain mentions people write', () => {
+    const texts = ["i don't use byok", 'not byok', 'no byok here', 'byok not set', 'snot byok', '_not byok'];
+    for (const text of texts.map(normalize))
+      expect(plainPhraseMatcher('byok')?.(wordRuns(text))).toBe(phraseMatcher('byok').test(text));
+  });
+
+  it('leaves a keyword with punctuation to the regex', () => {
+    expect(plainPhraseMatcher('unexpected token <')).toBeUndefined();
+    expect(plainPhraseMatcher('middle-out')).toBeUndefined();
   });
 });

@@ -2,11 +2,11 @@
 // Discord server, which serves the files from its own host (the host of DISCORD_API_URL).
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { type BotProcess, startBot } from '../../tools/wire/bot-process.ts';
+import type { BotProcess } from '../../tools/wire/bot-process.ts';
 import type { BotMessage, FakeDiscord } from '../../tools/wire/fake-discord.ts';
 import { fakeKeys } from '../safety/support.ts';
 import { realKnowledge } from '../support/pipeline.ts';
-import { useFakeDiscord } from './harness.ts';
+import { useSharedBot } from './harness.ts';
 
 const { kb } = realKnowledge();
 const answerOf = (id: string) => {
@@ -20,32 +20,41 @@ const replyTo = (id: string) => (m: BotMessage) => m.replyTo === id;
 const WAIT = 20_000;
 
 let discord: FakeDiscord;
-useFakeDiscord((started) => {
-  discord = started;
-});
-
+let bot: BotProcess;
 /**
- * The bot with debug logs ("read attachments" lines). The per-image limit is raised from 3 s so
- * that a loaded CI machine cannot turn a slow read into a miss; the limit has its own unit test.
+ * One bot with its OCR workers for the whole file (they take seconds to start), with debug logs
+ * ("read attachments" lines). The per-image limit is raised from 3 s so that a loaded CI machine
+ * cannot turn a slow read into a miss; the limit has its own unit test. Each test asks as members
+ * of its own, so no cooldown or conversation carries over from one test to the next.
  */
-function launchBot(): Promise<BotProcess> {
-  return startBot(discord, {
-    env: { LOG_LEVEL: 'debug', OCR_WORKERS: '2', OCR_TIMEOUT_MS: '20000' },
+useSharedBot(
+  {
+    env: {
+      LOG_LEVEL: 'debug',
+      OCR_WORKERS: '2',
+      OCR_TIMEOUT_MS: '20000',
+      CHANNEL_MAX_ANSWERS_PER_MINUTE: '100',
+    },
     readyTimeoutMs: 40_000,
-  });
-}
+  },
+  (shared) => {
+    ({ discord, bot } = shared);
+  },
+);
+let members = 0;
+const newMember = () => discord.addMember(`member${++members}`);
 
-async function attachmentReport(bot: BotProcess, messageId: string) {
+async function attachmentReport(messageId: string) {
   const line = await bot.waitForLog((l) => l.msg === 'read attachments' && l.messageId === messageId, WAIT);
   return line.json?.attachments as { name: string; kind: string; outcome: string; lines: number }[];
 }
 
 describe('attachments on the wire', { timeout: 90_000 }, () => {
   it('answers a message.txt console log whose error is a 401 with the 401 answer, quoting the error line', async () => {
-    await launchBot();
+    const alice = newMember();
     const question = discord.postMessage({
       channel: 'sillytavern',
-      author: 'alice',
+      author: alice,
       content: 'it keeps doing this',
       attachments: [{ filename: 'message.txt', content: fixture('message-401.txt') }],
     });
@@ -57,10 +66,10 @@ describe('attachments on the wire', { timeout: 90_000 }, () => {
   });
 
   it('answers a screenshot of the "Insufficient credits" toast with the credits answer', async () => {
-    await launchBot();
+    const alice = newMember();
     const question = discord.postMessage({
       channel: 'sillytavern',
-      author: 'alice',
+      author: alice,
       content: 'what does this mean??',
       attachments: [{ filename: 'image.png', content: fixture('credits-toast.png') }],
     });
@@ -70,10 +79,10 @@ describe('attachments on the wire', { timeout: 90_000 }, () => {
   });
 
   it('answers "help" with a screenshot of the terminal showing the 401 JSON with the 401 answer', async () => {
-    await launchBot();
+    const bob = newMember();
     const question = discord.postMessage({
       channel: 'sillytavern',
-      author: 'bob',
+      author: bob,
       content: 'help',
       attachments: [{ filename: 'Screenshot 2026-12-01 214501.png', content: fixture('401-terminal.png') }],
     });
@@ -85,21 +94,27 @@ describe('attachments on the wire', { timeout: 90_000 }, () => {
   });
 
   it('stays silent about a photo without text, after reading it', async () => {
-    const bot = await launchBot();
+    const alice = newMember();
     const question = discord.postMessage({
       channel: 'sillytavern',
-      author: 'alice',
+      author: alice,
       content: 'the view from my hike today',
       attachments: [{ filename: 'IMG_2041.jpg', content: fixture('photo-no-text.jpg') }],
     });
-    expect(await attachmentReport(bot, question.id)).toEqual([
+    expect(await attachmentReport(question.id)).toEqual([
       { name: 'IMG_2041.jpg', kind: 'image', outcome: 'read', lines: 0 },
     ]);
-    await discord.expectNoBotMessage(() => true, 1000);
+    // The decision is logged before anything is sent: a silent one sends nothing.
+    const handled = await bot.waitForLog(
+      (l) => l.msg === 'handled message' && l.messageId === question.id,
+      WAIT,
+    );
+    expect(handled.json?.kind).toBe('silent');
+    expect(discord.botMessages.filter(replyTo(question.id))).toEqual([]);
   });
 
   it('neither crashes nor stalls on 8 MB attachments, and answers the next question', async () => {
-    const bot = await launchBot();
+    const [alice, bob, mod] = [newMember(), newMember(), newMember()];
     // A huge log is read from its end, where the error is; a huge image is not downloaded at all.
     const hugeLog = Buffer.concat([
       Buffer.alloc(8 * 1024 * 1024, 'Generating with OpenRouter...\n'),
@@ -107,39 +122,38 @@ describe('attachments on the wire', { timeout: 90_000 }, () => {
     ]);
     const log = discord.postMessage({
       channel: 'sillytavern',
-      author: 'alice',
+      author: alice,
       content: '',
       attachments: [{ filename: 'message.txt', content: hugeLog }],
     });
     const hugeImage = Buffer.concat([fixture('401-terminal.png'), Buffer.alloc(8 * 1024 * 1024)]);
     const screenshot = discord.postMessage({
       channel: 'sillytavern',
-      author: 'bob',
+      author: bob,
       content: 'help',
       attachments: [{ filename: 'huge.png', content: hugeImage }],
     });
     const logAnswer = await discord.waitForBotMessage(replyTo(log.id), WAIT);
     expect(logAnswer.content).toContain(answerOf('error-401-unauthorized'));
-    expect(await attachmentReport(bot, screenshot.id)).toEqual([
+    expect(await attachmentReport(screenshot.id)).toEqual([
       { name: 'huge.png', kind: 'image', outcome: 'too large', lines: 0 },
     ]);
     expect(discord.attachmentDownloads).not.toContain('huge.png');
 
     const next = discord.postMessage({
       channel: 'sillytavern',
-      author: 'mod',
+      author: mod,
       content: 'getting 402 payment required on every message, why?',
     });
-    // mod is not staff here (STAFF_ROLES is unset), so this is an ordinary question.
     const nextAnswer = await discord.waitForBotMessage(replyTo(next.id), WAIT);
     expect(nextAnswer.content).toContain(answerOf('error-402-credits'));
   });
 
   it('answers other messages while a screenshot is being read', async () => {
-    await launchBot();
+    const [alice, bob] = [newMember(), newMember()];
     const screenshots = discord.postMessage({
       channel: 'sillytavern',
-      author: 'alice',
+      author: alice,
       content: 'help',
       attachments: [
         { filename: 'one.png', content: fixture('401-terminal.png') },
@@ -150,7 +164,7 @@ describe('attachments on the wire', { timeout: 90_000 }, () => {
     await new Promise((resolve) => setTimeout(resolve, 150));
     const question = discord.postMessage({
       channel: 'sillytavern',
-      author: 'bob',
+      author: bob,
       content: 'getting 429 rate limit exceeded on a free model, what do i do?',
     });
     const quick = await discord.waitForBotMessage(replyTo(question.id), WAIT);
@@ -161,12 +175,12 @@ describe('attachments on the wire', { timeout: 90_000 }, () => {
   });
 
   it('warns about a key inside a message.txt and keeps it out of the reply and the log', async () => {
-    const bot = await launchBot();
+    const alice = newMember();
     const key = fakeKeys()[0]!.key;
     const log = `${fixture('message-401.txt')}\nRequest headers: { Authorization: 'Bearer ${key}' }\n`;
     const question = discord.postMessage({
       channel: 'sillytavern',
-      author: 'alice',
+      author: alice,
       content: 'why 401?',
       attachments: [{ filename: 'message.txt', content: log }],
     });

@@ -1,13 +1,15 @@
 // The real bot (`tsx src/cli/start.ts`, as `npm start` runs it) against the fake Discord server,
 // over real sockets on 127.0.0.1: gateway handshake, intents, REST payloads, rate limits,
-// reconnects, threads and forum posts. Each test starts its own server and bot process.
+// reconnects, threads and forum posts. Tests that only talk to the bot share one bot (the real
+// knowledge and training corpus, as in production), each asking as members of its own; tests that
+// restart, kill or fail the bot start their own server and bot process.
 import { describe, expect, it } from 'vitest';
 import { MUTE_REPLIES } from '../../src/pipeline/commands.ts';
-import { type BotProcess, startBot } from '../../tools/wire/bot-process.ts';
+import { type BotProcess, startBot, WITH_TRAINING_CORPUS } from '../../tools/wire/bot-process.ts';
 import type { BotMessage, FakeDiscord } from '../../tools/wire/fake-discord.ts';
 import { realKnowledge } from '../support/pipeline.ts';
 import { SEED_TURNS } from '../support/seed.ts';
-import { useFakeDiscord } from './harness.ts';
+import { useFakeDiscord, useSharedBot } from './harness.ts';
 
 const { kb } = realKnowledge();
 const entry = (id: string) => {
@@ -19,9 +21,6 @@ const PASTED_401 =
   'help, every message fails with this:\n{"error":{"message":"No auth credentials found","code":401}}';
 
 let discord: FakeDiscord;
-useFakeDiscord((started) => {
-  discord = started;
-});
 
 /** The bot with a test .env; debug logging makes "handled message" lines available. */
 function launchBot(env: Record<string, string> = {}): Promise<BotProcess> {
@@ -44,7 +43,7 @@ const replyTo = (id: string) => (m: BotMessage) => m.replyTo === id;
 async function settled(): Promise<BotMessage> {
   const sentinel = discord.postMessage({
     channel: 'sillytavern',
-    author: 'mod',
+    author: discord.addMember('sentinel'),
     content: 'sillytavern says Rate limit exceeded: free-models-per-day, what now?',
   });
   return discord.waitForBotMessage(replyTo(sentinel.id), WAIT);
@@ -53,11 +52,31 @@ async function settled(): Promise<BotMessage> {
 const WAIT = 10_000;
 const NOBODY = { everyone: false, users: [], roles: [], repliedUser: false };
 
-describe('the bot on the wire', { timeout: 45_000 }, () => {
+describe('the bot on the wire, answering', { timeout: 45_000 }, () => {
+  let bot: BotProcess;
+  useSharedBot(
+    {
+      env: {
+        LOG_LEVEL: 'debug',
+        SUPPORT_CHANNELS: 'sillytavern,help-forum',
+        USER_COOLDOWN_SECONDS: '0',
+        CHANNEL_MAX_ANSWERS_PER_MINUTE: '100',
+        ...WITH_TRAINING_CORPUS,
+      },
+    },
+    (shared) => {
+      ({ discord, bot } = shared);
+    },
+  );
+  let members = 0;
+  const newMember = () => discord.addMember(`member${++members}`);
+  /** What the bot sent since `mark` (a count of botMessages taken at the test's start). */
+  const sentSince = (mark: number) => discord.botMessages.slice(mark);
+
   it('answers a pasted 401 error in #sillytavern as a reply, with the follow-up question and the footer', async () => {
     // alice pastes the error; she sees the 401 answer as a reply to her message, and nobody is pinged.
-    const bot = await launchBot();
-    const question = discord.postMessage({ channel: 'sillytavern', author: 'alice', content: PASTED_401 });
+    const [alice, mark] = [newMember(), discord.botMessages.length];
+    const question = discord.postMessage({ channel: 'sillytavern', author: alice, content: PASTED_401 });
 
     const answer = await discord.waitForBotMessage(replyTo(question.id), WAIT);
     expect(answer.channelId).toBe(discord.ids.channels.sillytavern);
@@ -69,42 +88,45 @@ describe('the bot on the wire', { timeout: 45_000 }, () => {
     const replying = await bot.waitForLog((l) => l.msg === 'replying' && l.messageId === question.id, WAIT);
     expect(replying.json?.intent).toBe('error-401-unauthorized');
     const marker = await settled();
-    expect(discord.botMessages).toEqual([answer, marker]);
+    expect(sentSince(mark)).toEqual([answer, marker]);
   });
 
   it('warns about an API key pasted into an edit, over the wire, and deletes the message', async () => {
     // bob edits his question to include his key: he sees one leaked-key warning.
     const key = `sk-or-v1-${'0123456789abcdef'.repeat(4).split('').reverse().join('')}`;
-    const bot = await launchBot();
+    const [bob, mark] = [newMember(), discord.botMessages.length];
     const question = discord.postMessage({
       channel: 'sillytavern',
-      author: 'bob',
+      author: bob,
       content: 'is my key format right?',
     });
     expect(await reasonFor(bot, question.id)).not.toBe('leaked API key');
     discord.editMessage(question.id, `is my key format right? ${key}`);
-    const warning = await discord.waitForBotMessage((m) => m.content.includes('API key'), WAIT);
+    const warning = await discord.waitForBotMessage(
+      (m) => sentSince(mark).includes(m) && m.content.includes('API key'),
+      WAIT,
+    );
     expect(warning.content).not.toContain(key);
     expect(discord.pingsOf(warning)).toEqual(NOBODY);
     // The bot may delete messages here, so the edited message is gone and the warning says so.
     expect(warning.content).toContain('I deleted your message');
     expect(discord.message(question.id)).toBeUndefined();
     const marker = await settled();
-    expect(discord.botMessages).toEqual([warning, marker]);
+    expect(sentSince(mark)).toEqual([warning, marker]);
   });
 
   it('stays silent when the same error is pasted in #general', async () => {
     // #general is not a support channel: alice sees no reply there.
-    const bot = await launchBot();
-    const question = discord.postMessage({ channel: 'general', author: 'alice', content: PASTED_401 });
+    const mark = discord.botMessages.length;
+    const question = discord.postMessage({ channel: 'general', author: newMember(), content: PASTED_401 });
     expect(await reasonFor(bot, question.id)).toMatch(/not a support channel/);
     // A silent decision posts nothing after it is logged.
-    expect(discord.botMessages).toEqual([]);
+    expect(sentSince(mark)).toEqual([]);
   });
 
   it('stays silent when another bot or a webhook posts the error in #sillytavern', async () => {
     // Bots do not answer bots: no reply to OtherBot or the GitHub webhook.
-    const bot = await launchBot();
+    const mark = discord.botMessages.length;
     const fromBot = discord.postMessage({ channel: 'sillytavern', author: 'otherBot', content: PASTED_401 });
     const fromWebhook = discord.postMessage({
       channel: 'sillytavern',
@@ -113,16 +135,15 @@ describe('the bot on the wire', { timeout: 45_000 }, () => {
     });
     expect(await reasonFor(bot, fromBot.id)).toMatch(/bot/);
     expect(await reasonFor(bot, fromWebhook.id)).toMatch(/webhook/);
-    expect(discord.botMessages).toEqual([]);
+    expect(sentSince(mark)).toEqual([]);
   });
 
   it('answers a forum post whose title is the question inside the post', async () => {
     // alice opens a #help-forum post titled with her error; the answer appears in that post.
-    await launchBot({ SUPPORT_CHANNELS: 'sillytavern,help-forum' });
     const post = discord.createForumPost({
       title: 'getting 401 unauthorized from openrouter, what do i do',
       content: 'it worked yesterday',
-      author: 'alice',
+      author: newMember(),
     });
 
     const answer = await discord.waitForBotMessage(replyTo(post.messageId), WAIT);
@@ -133,26 +154,26 @@ describe('the bot on the wire', { timeout: 45_000 }, () => {
 
   it('answers a question in a thread under #sillytavern inside the thread', async () => {
     // alice asks in her thread; the answer is in the thread, and "alice started a thread" gets nothing.
-    await launchBot();
-    const thread = discord.createThread({ parent: 'sillytavern', name: 'my setup', owner: 'alice' });
-    const question = discord.postMessage({ channel: thread.id, author: 'alice', content: PASTED_401 });
+    const [alice, mark] = [newMember(), discord.botMessages.length];
+    const thread = discord.createThread({ parent: 'sillytavern', name: 'my setup', owner: alice });
+    const question = discord.postMessage({ channel: thread.id, author: alice, content: PASTED_401 });
 
     const answer = await discord.waitForBotMessage(replyTo(question.id), WAIT);
     expect(answer.channelId).toBe(thread.id);
     // The "alice started a thread" notice went to #sillytavern before the marker.
     const marker = await settled();
-    expect(discord.botMessages).toEqual([answer, marker]);
+    expect(sentSince(mark)).toEqual([answer, marker]);
   });
 
   it('replays the seed conversation in one forum post: 401 answer, 400 answer, then why it happens', async () => {
     // The conversation the product was modelled on: three replies in the post, the last one from the
     // 400 entry's "Why" section.
-    const bot = await launchBot({ SUPPORT_CHANNELS: 'sillytavern,help-forum', USER_COOLDOWN_SECONDS: '0' });
     const [first, second, third] = SEED_TURNS;
-    const post = discord.createForumPost({ title: first.text, content: '', author: 'alice' });
+    const alice = newMember();
+    const post = discord.createForumPost({ title: first.text, content: '', author: alice });
     const answers = [await discord.waitForBotMessage(replyTo(post.messageId), WAIT)];
     for (const turn of [second, third]) {
-      const message = discord.postMessage({ channel: post.threadId, author: 'alice', content: turn.text });
+      const message = discord.postMessage({ channel: post.threadId, author: alice, content: turn.text });
       answers.push(await discord.waitForBotMessage(replyTo(message.id), WAIT));
     }
 
@@ -165,6 +186,12 @@ describe('the bot on the wire', { timeout: 45_000 }, () => {
     }
     const why = entry('error-400-invalid-key').sections.why ?? '';
     expect(answers[2]?.content).toContain(why.slice(0, 80));
+  });
+});
+
+describe('the bot process on the wire', { timeout: 45_000 }, () => {
+  useFakeDiscord((started) => {
+    discord = started;
   });
 
   it('keeps a user muted across a SIGKILL and a restart, and !unmute brings the answers back', async () => {

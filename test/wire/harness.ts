@@ -1,7 +1,15 @@
-// The per-test setup every wire suite shares: a fresh fake Discord server, and afterwards no bot
-// process left, and no REST call the fake did not know (that would hide a bug).
-import { afterEach, beforeEach, expect } from 'vitest';
-import { stopAllBots } from '../../tools/wire/bot-process.ts';
+// The setup the wire suites share. Either a fresh fake Discord server per test (for tests that
+// start, restart or kill bots themselves), or one server and one bot for a whole file (starting a
+// bot costs seconds; tests that only talk to it each get their own members instead). Either way,
+// after each test: no bot process left behind at the end, and no REST call the fake did not know
+// (that would hide a bug).
+import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
+import {
+  type BotProcess,
+  type StartBotOptions,
+  startBot,
+  stopAllBots,
+} from '../../tools/wire/bot-process.ts';
 import { type FakeDiscord, startFakeDiscord } from '../../tools/wire/fake-discord.ts';
 
 /** Registers the hooks; `use` receives each test's server. */
@@ -16,5 +24,38 @@ export function useFakeDiscord(use: (discord: FakeDiscord) => void): void {
     await discord?.close();
     expect(discord?.unknownRoutes).toEqual([]);
     expect(discord?.errors).toEqual([]);
+  });
+}
+
+export interface SharedBot {
+  discord: FakeDiscord;
+  bot: BotProcess;
+}
+
+/**
+ * One fake server and one bot (started with `options`) for every test of the file. A test that
+ * needs askers of its own calls `discord.addMember`; each test is checked for unknown routes and
+ * server errors of its own.
+ */
+export function useSharedBot(options: StartBotOptions, use: (shared: SharedBot) => void): void {
+  let shared: SharedBot | undefined;
+  let routesBefore = 0;
+  let errorsBefore = 0;
+  beforeAll(async () => {
+    const discord = await startFakeDiscord();
+    shared = { discord, bot: await startBot(discord, options) };
+    use(shared);
+  });
+  beforeEach(() => {
+    routesBefore = shared?.discord.unknownRoutes.length ?? 0;
+    errorsBefore = shared?.discord.errors.length ?? 0;
+  });
+  afterEach(() => {
+    expect(shared?.discord.unknownRoutes.slice(routesBefore)).toEqual([]);
+    expect(shared?.discord.errors.slice(errorsBefore)).toEqual([]);
+  });
+  afterAll(async () => {
+    await stopAllBots();
+    await shared?.discord.close();
   });
 }

@@ -81,6 +81,9 @@ export async function startBot(discord: FakeDiscord, options: StartBotOptions = 
     DISCORD_API_URL: discord.url,
     DATABASE_PATH: databasePath,
     KNOWLEDGE_DIR: path.join(REPO_ROOT, 'knowledge'),
+    // The knowledge files alone: these suites test Discord behaviour, and training on the corpus
+    // too costs each start most of a second. A test of answer quality passes WITH_TRAINING_CORPUS.
+    TRAINING_CORPUS: path.join(dataDir, 'no-training-corpus.jsonl'),
     SUPPORT_CHANNELS: 'sillytavern',
     LOG_LEVEL: 'info',
     DOTENV_CONFIG_PATH: path.join(dataDir, 'no-such.env'),
@@ -92,6 +95,9 @@ export async function startBot(discord: FakeDiscord, options: StartBotOptions = 
   };
   return launch(discord, env, dataDir, databasePath, options.readyTimeoutMs ?? 15_000, options.waitForReady);
 }
+
+/** For `env`: the bot learns from eval/train.jsonl too, as in production. */
+export const WITH_TRAINING_CORPUS = { TRAINING_CORPUS: path.join(REPO_ROOT, 'eval', 'train.jsonl') };
 
 /** Kills every bot started by this module and removes their temp dirs: call it in afterEach. */
 export async function stopAllBots(): Promise<void> {

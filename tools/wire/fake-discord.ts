@@ -562,6 +562,25 @@ export class FakeDiscord {
     throw new Error(`fake-discord: no channel ${ref}`);
   }
 
+  /**
+   * A new member without roles (a test's own asker, so that tests sharing one bot never meet each
+   * other's cooldowns or conversations). Messages carry the author, so no gateway event is needed.
+   */
+  addMember(username: string): string {
+    const userId = snowflake();
+    this.users.set(userId, {
+      id: userId,
+      username,
+      global_name: username,
+      discriminator: '0',
+      avatar: null,
+      bot: false,
+      public_flags: 0,
+    });
+    this.members.set(userId, { roles: [], joined_at: new Date(FIXTURE_TIME).toISOString() });
+    return userId;
+  }
+
   /** Resolves a user key ('alice') or id to a user id. */
   userId(ref: string): string {
     if (ref in this.ids.users) return this.ids.users[ref as UserKey];
