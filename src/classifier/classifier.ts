@@ -7,6 +7,7 @@ import type { Entry } from '../knowledge/entry.ts';
 import { createEvidenceMatcher, type FeatureWeights, featurize } from './features.ts';
 import { type HelpSignals, readHelpRequest } from './help-gate.ts';
 import { type TrainingExample, type TrainingOptions, trainLinearModel } from './linear-model.ts';
+import { normalize } from './text.ts';
 
 export const NONE = 'none';
 
@@ -57,7 +58,8 @@ export type DecisionRule =
   | 'silent: no candidate'
   | 'silent: reads like messages that need no answer'
   | 'silent: low confidence'
-  | 'silent: too close to the runner-up';
+  | 'silent: too close to the runner-up'
+  | 'silent: a moderator said not to answer this';
 
 export interface Classification {
   /** Best first, at most five entries (never `none`). */
@@ -148,7 +150,21 @@ export function buildClassifier(entries: Entry[], options: ClassifierOptions = {
     return { candidates: candidates.slice(0, 5), noneScore: round(probabilities[noneClass]!), helpRequest };
   }
 
-  const classify = (text: string): Classification => decide(score(text), settings);
+  // A moderator's word on an exact message stands whatever the model makes of it: one taught example
+  // may not outweigh a confident model, and "the same question again" must get what was taught.
+  const taughtVerdicts = new Map<string, string>();
+  for (const { text, intent } of options.taught ?? [])
+    if (intent === NONE || (intent !== undefined && classIndex.has(intent)))
+      taughtVerdicts.set(sameMessageKey(text), intent);
+
+  const classify = (text: string): Classification => {
+    const scored = score(text);
+    const taught = taughtVerdicts.get(sameMessageKey(text));
+    if (taught === NONE)
+      return { ...scored, rule: 'silent: a moderator said not to answer this', confidence: 0 };
+    if (taught !== undefined) return { ...scored, rule: 'answer', intent: taught, confidence: 1 };
+    return decide(scored, settings);
+  };
 
   return { classify, score, settings, entries };
 }
@@ -180,6 +196,13 @@ export function decide(scored: Scored, settings: ClassifierSettings): Classifica
   if (best.score - (candidates[1]?.score ?? 0) < settings.margin)
     return result('silent: too close to the runner-up');
   return result('answer');
+}
+
+/** The same message, give or take case, spacing and punctuation. */
+function sameMessageKey(text: string): string {
+  return normalize(text)
+    .replace(/[^\p{L}\p{N}]+/gu, ' ')
+    .trim();
 }
 
 function round(n: number): number {

@@ -220,7 +220,7 @@ describe('a bot per test', () => {
         const question = discord.postMessage({
           channel: 'sillytavern',
           author: 'alice',
-          content: 'my key, what now?',
+          content: 'do I need my own key?',
         });
         await vi.waitFor(() => expect(llm.requests.length).toBeGreaterThan(0), { timeout: WAIT });
         const mute = discord.postMessage({ channel: 'sillytavern', author: 'alice', content: '!mute' });

@@ -17,7 +17,8 @@ const WAIT = 15_000;
 // Written for this test: the bot misses both before it is taught one of them (checked below).
 const MISSED = 'is there a way to make the bot read its replies out loud';
 const PARAPHRASE = 'any way to make the bot read replies out loud?';
-const OVER_EAGER = 'anyone else getting 429 today or is it just me';
+// Chatter that reads like a 429 question: the bot answers it, and a moderator says it should not have.
+const OVER_EAGER = 'anyone else getting 429 rate limit today?';
 
 let discord: FakeDiscord;
 useFakeDiscord((started) => {
