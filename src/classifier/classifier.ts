@@ -4,7 +4,7 @@
 // best entry is probable enough, clearly ahead of the runner-up, and the message reads as a request
 // for help. Thresholds are chosen by cross-validation grouped by source (`npm run eval -- --cv 5`).
 import type { Entry } from '../knowledge/entry.ts';
-import { createEvidenceMatcher, type FeatureWeights, featurize } from './features.ts';
+import { createEvidenceMatcher, type FeatureWeights, featurize, type WordVectors } from './features.ts';
 import { type HelpSignals, readHelpRequest } from './help-gate.ts';
 import { type TrainingExample, type TrainingOptions, trainLinearModel } from './linear-model.ts';
 import { normalize } from './text.ts';
@@ -24,7 +24,7 @@ export interface ClassifierSettings {
 
 /** Chosen by `npm run eval -- --cv 5` on the training corpus (see docs/classifier.md). */
 export const DEFAULT_SETTINGS: ClassifierSettings = {
-  threshold: 0.9,
+  threshold: 0.85,
   // A bare statement (no question, problem or pasted error) is never answered: every fold chose so.
   unclearThreshold: 1,
   margin: 0,
@@ -83,6 +83,8 @@ export interface ClassifierOptions {
   trainingWeight?: number;
   /** Examples moderators taught from the channel: the closest data to what the bot will see. */
   taught?: LabeledText[];
+  /** Only for comparing classifiers (tools/compare-classifiers.ts): the bot ships no word vectors. */
+  wordVectors?: WordVectors;
 }
 
 /**
@@ -119,11 +121,11 @@ export function buildClassifier(entries: Entry[], options: ClassifierOptions = {
   function* labeled(texts: LabeledText[], weight: number): Generator<TrainingExample> {
     for (const { text, intent, notIntent } of texts) {
       if (intent !== undefined) {
-        const { features } = featurize(text, evidence, options.featureWeights);
+        const { features } = featurize(text, evidence, options.featureWeights, options.wordVectors);
         // A corpus message about a topic without an (enabled) entry is one the bot must not answer.
         yield { features, label: classIndex.get(intent) ?? noneClass, weight };
       } else if (notIntent !== undefined && classIndex.has(notIntent)) {
-        const { features } = featurize(text, evidence, options.featureWeights);
+        const { features } = featurize(text, evidence, options.featureWeights, options.wordVectors);
         yield { features, notLabel: classIndex.get(notIntent), weight };
       }
     }
@@ -138,7 +140,12 @@ export function buildClassifier(entries: Entry[], options: ClassifierOptions = {
   /** Every entry's probability, before any threshold: what cross-validation tunes the rule on. */
   function score(text: string): Scored {
     const helpRequest = readHelpRequest(text);
-    const { features, evidence: hits } = featurize(text, evidence, options.featureWeights);
+    const { features, evidence: hits } = featurize(
+      text,
+      evidence,
+      options.featureWeights,
+      options.wordVectors,
+    );
     const probabilities = model.probabilities(features);
     const candidates: Candidate[] = [];
     for (let c = 0; c < noneClass; c++) {

@@ -131,17 +131,39 @@ export function styleFeatures(text: string, normalized: string): string[] {
   return out;
 }
 
+/**
+ * Pre-trained English word vectors (word → vector). Not used by the bot: only
+ * tools/compare-classifiers.ts tries them (docs/classifier.md says what they were worth).
+ */
+export type WordVectors = Map<string, Float32Array>;
+
+/** The mean vector of the text's words, at unit length: what the words mean rather than which they are. */
+function addMeanVector(into: SparseFeatures, normalized: string, vectors: WordVectors): void {
+  let sum: Float64Array | undefined;
+  for (const word of normalized.match(/[a-z0-9']+/g) ?? []) {
+    const vector = vectors.get(word);
+    if (!vector) continue;
+    sum ??= new Float64Array(vector.length);
+    for (let i = 0; i < vector.length; i++) sum[i]! += vector[i]!;
+  }
+  if (!sum) return;
+  const length = Math.hypot(...sum);
+  if (length > 0) for (let i = 0; i < sum.length; i++) into.set(`v:${i}`, sum[i]! / length);
+}
+
 /** Words weigh most; char n-grams back them up; an entry's keyword or pattern is one feature each. */
 export function featurize(
   text: string,
   evidence: EvidenceMatcher,
   weights: FeatureWeights = DEFAULT_FEATURE_WEIGHTS,
+  vectors?: WordVectors,
 ): Featurized {
   const normalized = normalize(text);
   const features: SparseFeatures = new Map();
   addGroup(features, wordFeatures(tokenize(normalized)), 'w:', weights.words);
   addGroup(features, charNgrams(normalized), 'c:', weights.chars);
   if (weights.style > 0) addGroup(features, styleFeatures(text, normalized), 's:', weights.style);
+  if (vectors) addMeanVector(features, normalized, vectors);
   const hits = evidence.evidenceIn(normalized);
   for (const [id, what] of hits) {
     if (what.some((w) => w.startsWith('keyword'))) features.set(`k:${id}`, 1);

@@ -12,11 +12,14 @@ const FIX =
 // Only an explicit report that the answer did not solve it hands over to humans: a bare "again" or
 // "still" ("still new to ST, how do I …") does not.
 const STILL =
-  /\b(?:still (?:not|doesn'?t|does not|isn'?t|won'?t|can'?t|cannot|getting|get|gets|having|have|the same|same|broken|failing|fails|happening|happens|an? error|erroring|no)|same (?:error|issue|problem|thing|message|result)|did(?:n'?t| not) (?:help|work|fix|change)|does(?:n'?t| not) (?:help|work|fix)|(?:it'?s |is )?not (?:working|fixed)|no luck|nothing changed|no change|(?:happens|happened|happening|getting it|got it) again)\b/;
+  /\b(?:still (?:not|doesn'?t|does not|isn'?t|won'?t|can'?t|cannot|getting|get|gets|having|have|the same|same|broken|failing|fails|happening|happens|an? error|erroring|no|trying)|same (?:error|issue|problem|thing|message|result)|(?:did|does)(?:n'?t| not) (?:seem to )?(?:want to )?(?:help|work|fix|change|get fixed|get solved)|(?:it'?s |is )?not (?:working|fixed)|no luck|nothing changed|no change|(?:happens|happened|happening|getting it|got it) again)\b/;
+// The same in Chinese, which the corpus shows askers use: "还是没用" (still no use), "不管用" (does not work).
+const STILL_ZH = /还是(?:没|不|一样|报错)|没有?用|不管用/;
 // Thanks, "resolved", apologies and "nevermind" end the exchange, even with a "but…" or "although…"
-// after them: the asker is done, and a hand-over would call humans for nothing.
+// after them: the asker is done, and a hand-over would call humans for nothing. "nvm" closes only
+// at the start and not as Node Version Manager ("nvm use 18").
 const CLOSING =
-  /^(?:thanks?|thank you|thx|ty|tysm|cheers|appreciate it|nvm|never ?mind|(?:solved|fixed|resolved)(?! the| my| your| it by)|got it|gotcha|works now|it works|that worked|this worked|ok(?:ay)? (?:thanks|thx|ty|it works|works now|got it)|sorry (?:to|for) (?:have )?bother)|\b(?:(?:problem|issue|it)(?:'s| is| was| got| has been)? (?:resolved|solved|fixed)|sorry (?:to|for) (?:have |having )?bother(?:ed|ing)?|figured it out|never ?mind|nvm)\b/;
+  /^(?:thanks?|thank you|thx|ty|tysm|cheers|appreciate it|nvm(?! (?:use|install|ls|alias|version|\d))|never ?mind|(?:solved|fixed|resolved)(?! the| my| your| it by)|got it|gotcha|works now|it works|that worked|this worked|ok(?:ay)? (?:thanks|thx|ty|it works|works now|got it)|sorry (?:to|for) (?:have )?bother)|\b(?:(?:problem|issue|it)(?:'s| is| was| got| has been)? (?:resolved|solved|fixed)|sorry (?:to|for) (?:have |having )?bother(?:ed|ing)?|figured it out|never ?mind)\b/;
 
 /** Follow-ups are short; a long message is a new question even if it starts with "why". */
 const MAX_FOLLOW_UP_WORDS = 14;
@@ -26,7 +29,7 @@ export function detectFollowUp(text: string): FollowUpKind | undefined {
   const words = t.split(/\s+/).filter(Boolean).length;
   if (words === 0) return undefined;
   if (CLOSING.test(t)) return 'closing';
-  if (STILL.test(t)) return 'still';
+  if (STILL.test(t) || STILL_ZH.test(t)) return 'still';
   if (words > MAX_FOLLOW_UP_WORDS) return undefined;
   if (FIX.test(t)) return 'fix';
   if (WHY.test(t)) return 'why';

@@ -38,9 +38,23 @@ describe('detectFollowUp', () => {
     'same error again',
     'it happened again',
     "still doesn't work after that",
+    'I tried that but it did not get fixed.',
+    "I tried what you said, but it doesn't seem to work.",
+    'Nope, still trying to find how',
+    '我设置了18000都还是没有用。', // "I set 18000 and it still did no good"
   ])('reads %j as a "still" follow-up', (text) => {
     // The bot hands the asker over to humans instead of repeating itself.
     expect(detectFollowUp(text)).toBe('still');
+  });
+
+  it('does not read Node Version Manager as "nvm" (nevermind)', () => {
+    // "works in nvm 17, fails in nvm 18 with an error" is still a problem, not the asker closing.
+    expect(
+      detectFollowUp(
+        'successfully start in nvm version 17, but on nvm use 18 it fails: still the same error',
+      ),
+    ).toBe('still');
+    expect(detectFollowUp('nvm, found it')).toBe('closing');
   });
 
   it('reads curly apostrophes and capitals like plain text', () => {
