@@ -21,6 +21,7 @@ const WAIT = 20_000;
 
 let discord: FakeDiscord;
 let bot: BotProcess;
+let newMember: () => string;
 /**
  * One bot with its OCR workers for the whole file (they take seconds to start), with debug logs
  * ("read attachments" lines). The per-image limit is raised from 3 s so that a loaded CI machine
@@ -30,19 +31,15 @@ let bot: BotProcess;
 useSharedBot(
   {
     env: {
-      LOG_LEVEL: 'debug',
       OCR_WORKERS: '2',
       OCR_TIMEOUT_MS: '20000',
-      CHANNEL_MAX_ANSWERS_PER_MINUTE: '100',
     },
     readyTimeoutMs: 40_000,
   },
   (shared) => {
-    ({ discord, bot } = shared);
+    ({ discord, bot, newMember } = shared);
   },
 );
-let members = 0;
-const newMember = () => discord.addMember(`member${++members}`);
 
 async function attachmentReport(messageId: string) {
   const line = await bot.waitForLog((l) => l.msg === 'read attachments' && l.messageId === messageId, WAIT);

@@ -54,22 +54,18 @@ const NOBODY = { everyone: false, users: [], roles: [], repliedUser: false };
 
 describe('the bot on the wire, answering', { timeout: 45_000 }, () => {
   let bot: BotProcess;
+  let newMember: () => string;
   useSharedBot(
     {
       env: {
-        LOG_LEVEL: 'debug',
         SUPPORT_CHANNELS: 'sillytavern,help-forum',
-        USER_COOLDOWN_SECONDS: '0',
-        CHANNEL_MAX_ANSWERS_PER_MINUTE: '100',
         ...WITH_TRAINING_CORPUS,
       },
     },
     (shared) => {
-      ({ discord, bot } = shared);
+      ({ discord, bot, newMember } = shared);
     },
   );
-  let members = 0;
-  const newMember = () => discord.addMember(`member${++members}`);
   /** What the bot sent since `mark` (a count of botMessages taken at the test's start). */
   const sentSince = (mark: number) => discord.botMessages.slice(mark);
 

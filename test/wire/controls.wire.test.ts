@@ -15,14 +15,10 @@ const PASTED_401 =
 
 let discord: FakeDiscord;
 let bot: BotProcess;
-useSharedBot(
-  { env: { LOG_LEVEL: 'debug', USER_COOLDOWN_SECONDS: '0', CHANNEL_MAX_ANSWERS_PER_MINUTE: '100' } },
-  (shared) => {
-    ({ discord, bot } = shared);
-  },
-);
-let members = 0;
-const newMember = () => discord.addMember(`member${++members}`);
+let newMember: () => string;
+useSharedBot({}, (shared) => {
+  ({ discord, bot, newMember } = shared);
+});
 
 const replyTo = (id: string) => (m: BotMessage) => m.replyTo === id;
 

@@ -35,14 +35,10 @@ const replyTo = (id: string) => (m: BotMessage) => m.replyTo === id;
 
 describe('one bot for the tests that only talk to it', () => {
   let bot: BotProcess;
-  useSharedBot(
-    { env: { LOG_LEVEL: 'debug', USER_COOLDOWN_SECONDS: '0', CHANNEL_MAX_ANSWERS_PER_MINUTE: '100' } },
-    (shared) => {
-      ({ discord, bot } = shared);
-    },
-  );
-  let members = 0;
-  const newMember = () => discord.addMember(`member${++members}`);
+  let newMember: () => string;
+  useSharedBot({}, (shared) => {
+    ({ discord, bot, newMember } = shared);
+  });
 
   describe('people helping people on the wire', { timeout: 60_000 }, () => {
     it('gives no answer to advice between users', async () => {
@@ -220,7 +216,7 @@ describe('a bot per test', () => {
         const question = discord.postMessage({
           channel: 'sillytavern',
           author: 'alice',
-          content: 'do I need my own key?',
+          content: 'key question: own key or openrouter one?',
         });
         await vi.waitFor(() => expect(llm.requests.length).toBeGreaterThan(0), { timeout: WAIT });
         const mute = discord.postMessage({ channel: 'sillytavern', author: 'alice', content: '!mute' });

@@ -30,12 +30,20 @@ export function useFakeDiscord(use: (discord: FakeDiscord) => void): void {
 export interface SharedBot {
   discord: FakeDiscord;
   bot: BotProcess;
+  /** A member who has not talked to the bot yet: no cooldown or conversation carries over. */
+  newMember: () => string;
 }
 
+/** A bot many tests talk to at once: debug logs, no per-user cooldown, no channel cap in reach. */
+const SHARED_BOT_ENV = {
+  LOG_LEVEL: 'debug',
+  USER_COOLDOWN_SECONDS: '0',
+  CHANNEL_MAX_ANSWERS_PER_MINUTE: '100',
+};
+
 /**
- * One fake server and one bot (started with `options`) for every test of the file. A test that
- * needs askers of its own calls `discord.addMember`; each test is checked for unknown routes and
- * server errors of its own.
+ * One fake server and one bot (started with `options`, over SHARED_BOT_ENV) for every test of the
+ * file. Tests ask as `newMember()`s; each test is checked for unknown routes and server errors of its own.
  */
 export function useSharedBot(options: StartBotOptions, use: (shared: SharedBot) => void): void {
   let shared: SharedBot | undefined;
@@ -43,7 +51,9 @@ export function useSharedBot(options: StartBotOptions, use: (shared: SharedBot) 
   let errorsBefore = 0;
   beforeAll(async () => {
     const discord = await startFakeDiscord();
-    shared = { discord, bot: await startBot(discord, options) };
+    const bot = await startBot(discord, { ...options, env: { ...SHARED_BOT_ENV, ...options.env } });
+    let members = 0;
+    shared = { discord, bot, newMember: () => discord.addMember(`member${++members}`) };
     use(shared);
   });
   beforeEach(() => {
