@@ -223,7 +223,7 @@ describe('bad input', () => {
   it('answers a code block with a pasted stack trace by its error', async () => {
     const { say } = testPipeline();
     const trace = [
-      'help, sillytavern console shows:',
+      'help, sillytavern console shows this, what do I do?',
       '```',
       'Chat completion request error:  Too Many Requests {"error":{"message":"Rate limit exceeded: free-models-per-day","code":429}}',
       '    at makeRequest (file:///SillyTavern/src/endpoints/backends/chat-completions.js:123:15)',

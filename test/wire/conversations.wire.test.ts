@@ -216,7 +216,7 @@ describe('a bot per test', () => {
         const question = discord.postMessage({
           channel: 'sillytavern',
           author: 'alice',
-          content: 'key question: own key or openrouter one?',
+          content: 'should I use my own key here?',
         });
         await vi.waitFor(() => expect(llm.requests.length).toBeGreaterThan(0), { timeout: WAIT });
         const mute = discord.postMessage({ channel: 'sillytavern', author: 'alice', content: '!mute' });
