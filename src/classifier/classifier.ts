@@ -120,14 +120,16 @@ export function buildClassifier(entries: Entry[], options: ClassifierOptions = {
   // entries) are never all alive at once.
   function* labeled(texts: LabeledText[], weight: number): Generator<TrainingExample> {
     for (const { text, intent, notIntent } of texts) {
-      if (intent !== undefined) {
-        const { features } = featurize(text, evidence, options.featureWeights, options.wordVectors);
-        // A corpus message about a topic without an (enabled) entry is one the bot must not answer.
-        yield { features, label: classIndex.get(intent) ?? noneClass, weight };
-      } else if (notIntent !== undefined && classIndex.has(notIntent)) {
-        const { features } = featurize(text, evidence, options.featureWeights, options.wordVectors);
-        yield { features, notLabel: classIndex.get(notIntent), weight };
-      }
+      // A corpus message about a topic without an (enabled) entry is one the bot must not answer.
+      const target =
+        intent !== undefined
+          ? { label: classIndex.get(intent) ?? noneClass }
+          : notIntent !== undefined && classIndex.has(notIntent)
+            ? { notLabel: classIndex.get(notIntent) }
+            : undefined;
+      if (!target) continue;
+      const { features } = featurize(text, evidence, options.featureWeights, options.wordVectors);
+      yield { features, ...target, weight };
     }
   }
   function* examples(): Generator<TrainingExample> {
@@ -166,7 +168,7 @@ export function buildClassifier(entries: Entry[], options: ClassifierOptions = {
 
   const classify = (text: string): Classification => {
     const scored = score(text);
-    const taught = taughtVerdicts.get(sameMessageKey(text));
+    const taught = taughtVerdicts.size ? taughtVerdicts.get(sameMessageKey(text)) : undefined;
     if (taught === NONE)
       return { ...scored, rule: 'silent: a moderator said not to answer this', confidence: 0 };
     if (taught !== undefined) return { ...scored, rule: 'answer', intent: taught, confidence: 1 };
