@@ -98,7 +98,7 @@ export function trainLinearModel(
   examples: Iterable<TrainingExample>,
   options: TrainingOptions = {},
 ): LinearModel {
-  const { learningRate, l2, seed } = { ...DEFAULTS, ...options };
+  const { l2, seed } = { ...DEFAULTS, ...options };
   const classCount = classes.length;
   // Up to 64 classes every feature may weigh in on all of its classes (the bias too, so each entry
   // has a prior): cross-validated recall at precision 0.9 rose from 0.21 to 0.26 over a limit of 24
@@ -165,10 +165,14 @@ export function trainLinearModel(
   }
   const softmax = createSoftmax(classCount);
 
-  // Fewer passes over a large set: 30,000 texts (2000 entries) learn enough in 3, and load in seconds.
+  // Fewer passes over a large set, with steps as much larger: 30,000 texts (2000 entries) learn in 2
+  // passes at 2.5 what 10 passes at 0.5 teach, and load in seconds. (On 1500 perturbed examples of
+  // 2000 synthetic entries, 3 passes at 0.5 put 16% of them above 0.9; 2 passes at 2.5 put 73%.)
   const epochs =
     options.epochs ??
-    Math.max(3, Math.min(DEFAULTS.epochs, Math.round(EPOCH_BUDGET / Math.max(1, exampleCount))));
+    Math.max(2, Math.min(DEFAULTS.epochs, Math.round(EPOCH_BUDGET / Math.max(1, exampleCount))));
+  const learningRate =
+    options.learningRate ?? (DEFAULTS.learningRate * DEFAULTS.epochs) / Math.min(epochs, DEFAULTS.epochs);
   const random = seededRandom(seed);
   const order = Array.from({ length: exampleCount }, (_, i) => i);
   const texts: Texts = {
