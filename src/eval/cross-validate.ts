@@ -10,6 +10,7 @@ import {
   type LabeledText,
   type Scored,
 } from '../classifier/classifier.ts';
+import type { TrainingOptions } from '../classifier/linear-model.ts';
 import type { KnowledgeBase } from '../knowledge/entry.ts';
 import { type EvalCase, trainingTexts } from './cases.ts';
 import { NONE, runCases, type TurnResult } from './evaluate.ts';
@@ -143,11 +144,15 @@ export function outOfFoldScores(
   cases: EvalCase[],
   k: number,
   extra: ExtraTraining[] = [],
+  trainingOptions?: TrainingOptions,
 ): ScoredText[] {
   const folds = foldsBySource(cases, k);
   return folds.flatMap((heldOut, index) => {
     const training = folds.filter((_, i) => i !== index).flat();
-    const classifier = buildClassifier(kb.entries, trainingFor(training, heldOut, extra));
+    const classifier = buildClassifier(kb.entries, {
+      ...trainingFor(training, heldOut, extra),
+      trainingOptions,
+    });
     return trainingTexts(heldOut).map(({ text, intent }) => ({ scored: classifier.score(text), intent }));
   });
 }
@@ -158,12 +163,20 @@ export interface CrossValidation {
   foldSettings: ClassifierSettings[];
 }
 
+export interface CrossValidationOptions {
+  /** Folds of the inner search for thresholds. */
+  innerK?: number;
+  /** Taught texts of corpus cases (or of messages outside it). */
+  extra?: ExtraTraining[];
+  /** Another training seed tells a real effect from the noise of one training order. */
+  trainingOptions?: TrainingOptions;
+}
+
 export async function crossValidate(
   kb: KnowledgeBase,
   cases: EvalCase[],
   k: number,
-  innerK = 3,
-  extra: ExtraTraining[] = [],
+  { innerK = 3, extra = [], trainingOptions }: CrossValidationOptions = {},
 ): Promise<CrossValidation> {
   const folds = foldsBySource(cases, k);
   const results: TurnResult[] = [];
@@ -172,9 +185,13 @@ export async function crossValidate(
     const training = folds.filter((_, i) => i !== index).flat();
     // Extra texts of the held-out fold's cases must not reach the inner search either.
     const usable = extra.filter((e) => !heldOut.some((c) => c.id === e.caseId));
-    const settings = chooseSettings(outOfFoldScores(kb, training, innerK, usable));
+    const settings = chooseSettings(outOfFoldScores(kb, training, innerK, usable, trainingOptions));
     foldSettings.push(settings);
-    const classifier = buildClassifier(kb.entries, { ...trainingFor(training, heldOut, extra), settings });
+    const classifier = buildClassifier(kb.entries, {
+      ...trainingFor(training, heldOut, extra),
+      settings,
+      trainingOptions,
+    });
     results.push(...(await runCases(heldOut, { kb, classifier })));
   }
   return { results, foldSettings };
