@@ -41,8 +41,12 @@ const DEFAULTS: Required<Omit<TrainingOptions, 'crowdedClasses'>> = {
   seed: 7,
 };
 
-/** Texts × passes that training aims for when no epoch count is given. */
-const EPOCH_BUDGET = 60_000;
+/**
+ * Texts × passes that training aims for when no epoch count is given. The default knowledge base
+ * with its corpus (~4,800 texts) takes 5 passes at 1.0: cross-validated like 10 at 0.5 (mean of
+ * seeds 7-9: recall 0.351 against 0.339, precision 0.834 against 0.838) and reloads in well under 2 s.
+ */
+const EPOCH_BUDGET = 24_000;
 
 /** mulberry32: a small seeded PRNG, so training order (and the model) is the same every run. */
 export function seededRandom(seed: number): () => number {
