@@ -24,7 +24,7 @@ export interface ClassifierSettings {
 
 /** Chosen by `npm run eval -- --cv 5` on the training corpus (see docs/classifier.md). */
 export const DEFAULT_SETTINGS: ClassifierSettings = {
-  threshold: 0.85,
+  threshold: 0.9,
   // A bare statement (no question, problem or pasted error) is never answered: every fold chose so.
   unclearThreshold: 1,
   margin: 0,
