@@ -34,11 +34,14 @@ export interface LinearModel {
   probabilities(features: SparseFeatures): Float64Array;
 }
 
+/** The training order the bot ships with. */
+export const DEFAULT_SEED = 7;
+
 const DEFAULTS: Required<Omit<TrainingOptions, 'crowdedClasses'>> = {
   epochs: 10,
   learningRate: 0.5,
   l2: 1e-5,
-  seed: 7,
+  seed: DEFAULT_SEED,
 };
 
 /**
