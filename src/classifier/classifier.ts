@@ -6,8 +6,8 @@
 import type { Entry } from '../knowledge/entry.ts';
 import { createEvidenceMatcher, type FeatureWeights, featurize, type WordVectors } from './features.ts';
 import { type HelpSignals, readHelpRequest } from './help-gate.ts';
-import { type TrainingExample, type TrainingOptions, trainLinearModel } from './linear-model.ts';
-import { normalize } from './text.ts';
+import { mix32, type TrainingExample, type TrainingOptions, trainLinearModel } from './linear-model.ts';
+import { hashText, normalize } from './text.ts';
 
 export const NONE = 'none';
 
@@ -118,7 +118,7 @@ export function buildClassifier(entries: Entry[], options: ClassifierOptions = {
 
   // Texts are featurized as training reads them, so the feature maps of 30,000 texts (2000
   // entries) are never all alive at once.
-  function* labeled(texts: LabeledText[], weight: number): Generator<TrainingExample> {
+  function* labeled(texts: LabeledText[], weight: number, repeat = 0): Generator<TrainingExample> {
     for (const { text, intent, notIntent } of texts) {
       // A corpus message about a topic without an (enabled) entry is one the bot must not answer.
       const target =
@@ -129,13 +129,15 @@ export function buildClassifier(entries: Entry[], options: ClassifierOptions = {
             : undefined;
       if (!target) continue;
       const { features } = featurize(text, evidence, options.featureWeights, options.wordVectors);
-      yield { features, ...target, weight };
+      // The text, not its place in the list, fixes where it falls in each pass (see passOrder).
+      const orderKey = mix32(hashText(text) + repeat);
+      yield { features, ...target, weight, orderKey };
     }
   }
   function* examples(): Generator<TrainingExample> {
     yield* labeled(knowledgeExamples(entries), 1);
     yield* labeled(options.training ?? [], options.trainingWeight ?? CORPUS_WEIGHT);
-    for (let i = 0; i < TAUGHT_REPEATS; i++) yield* labeled(options.taught ?? [], 1);
+    for (let i = 0; i < TAUGHT_REPEATS; i++) yield* labeled(options.taught ?? [], 1, i);
   }
   const model = trainLinearModel(classes, noneClass, examples(), options.trainingOptions);
 

@@ -22,6 +22,13 @@ export function normalize(text: string): string {
     .slice(0, MAX_CLASSIFIED_CHARS);
 }
 
+/** FNV-1a: a stable 32-bit hash of a text (fold order, training order). */
+export function hashText(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return h;
+}
+
 // Words that carry no topic. Negations are kept: "not working" is evidence of a problem.
 const STOPWORDS = new Set(
   `a an the and or but if then so to of in on at by for with from into about as is are was were be been being am
