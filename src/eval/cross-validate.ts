@@ -11,6 +11,7 @@ import {
   type Scored,
 } from '../classifier/classifier.ts';
 import type { TrainingOptions } from '../classifier/linear-model.ts';
+import { hashText } from '../classifier/text.ts';
 import type { KnowledgeBase } from '../knowledge/entry.ts';
 import { type EvalCase, trainingTexts } from './cases.ts';
 import { NONE, runCases, type TurnResult } from './evaluate.ts';
@@ -33,7 +34,7 @@ export function foldsBySource(cases: EvalCase[], k: number): EvalCase[][] {
     list.push(c);
   }
   const groups = [...bySource.entries()].sort(
-    (a, b) => b[1].length - a[1].length || hash(a[0]) - hash(b[0]) || a[0].localeCompare(b[0]),
+    (a, b) => b[1].length - a[1].length || hashText(a[0]) - hashText(b[0]) || a[0].localeCompare(b[0]),
   );
   const folds: EvalCase[][] = Array.from({ length: k }, () => []);
   for (const [, group] of groups) {
@@ -41,12 +42,6 @@ export function foldsBySource(cases: EvalCase[], k: number): EvalCase[][] {
     smallest.push(...group);
   }
   return folds;
-}
-
-function hash(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
-  return h;
 }
 
 interface ScoredText {
@@ -170,13 +165,18 @@ export interface CrossValidationOptions {
   extra?: ExtraTraining[];
   /** Another training seed tells a real effect from the noise of one training order. */
   trainingOptions?: TrainingOptions;
+  /**
+   * Fixed settings instead of each fold's own search: what a running bot does when a moderator
+   * teaches it (the model changes, its thresholds do not).
+   */
+  settings?: ClassifierSettings;
 }
 
 export async function crossValidate(
   kb: KnowledgeBase,
   cases: EvalCase[],
   k: number,
-  { innerK = 3, extra = [], trainingOptions }: CrossValidationOptions = {},
+  { innerK = 3, extra = [], trainingOptions, settings: fixed }: CrossValidationOptions = {},
 ): Promise<CrossValidation> {
   const folds = foldsBySource(cases, k);
   const results: TurnResult[] = [];
@@ -185,7 +185,7 @@ export async function crossValidate(
     const training = folds.filter((_, i) => i !== index).flat();
     // Extra texts of the held-out fold's cases must not reach the inner search either.
     const usable = extra.filter((e) => !heldOut.some((c) => c.id === e.caseId));
-    const settings = chooseSettings(outOfFoldScores(kb, training, innerK, usable, trainingOptions));
+    const settings = fixed ?? chooseSettings(outOfFoldScores(kb, training, innerK, usable, trainingOptions));
     foldSettings.push(settings);
     const classifier = buildClassifier(kb.entries, {
       ...trainingFor(training, heldOut, extra),
