@@ -89,7 +89,8 @@ export interface ClassifierOptions {
 
 /**
  * A labeled message: an entry id, or `none` for a message the bot must not answer. `notIntent`
- * says only which entry it is not (an entry's negative examples are often another entry's questions).
+ * alone says only which entry it is not (an entry's negative examples are often another entry's
+ * questions). `none` with a `notIntent` is a negative of that entry: see `lessonOf`.
  */
 export interface LabeledText {
   text: string;
@@ -101,12 +102,23 @@ export interface LabeledText {
 export function knowledgeExamples(entries: Entry[]): LabeledText[] {
   return entries.flatMap((entry) => [
     ...[entry.title, ...entry.examples, ...entry.keywords].map((text) => ({ text, intent: entry.id })),
-    // Thanks, fix reports and feature requests need no answer from anyone; other negatives are
-    // often some other entry's question, so they only say "not this entry".
-    ...entry.negativeExamples.map((text) =>
-      readHelpRequest(text).verdict === 'no' ? { text, intent: NONE } : { text, notIntent: entry.id },
-    ),
+    ...entry.negativeExamples.map((text) => ({ text, intent: NONE, notIntent: entry.id })),
   ]);
+}
+
+/**
+ * What the model learns from a labeled text. A negative of an entry (a knowledge file's negative
+ * example, a moderator's "Shouldn't answer") teaches `none` only when it does not read as a request
+ * for help (thanks, a fix report, a feature request). Otherwise it is often another entry's question,
+ * or a helper's reply on the entry's topic ("probably an invalid key"), and it only says "not this
+ * entry": taught as `none`, such a reply pulls the entry's own questions towards silence. Knowledge
+ * files and moderators' teaching mean the same by a negative, before and after kb:export-taught.
+ */
+export function lessonOf(labeled: LabeledText): { intent?: string; notIntent?: string } {
+  const { text, intent, notIntent } = labeled;
+  if (intent === NONE && notIntent !== undefined)
+    return readHelpRequest(text).verdict === 'no' ? { intent: NONE } : { notIntent };
+  return intent !== undefined ? { intent } : { notIntent };
 }
 
 export function buildClassifier(entries: Entry[], options: ClassifierOptions = {}) {
@@ -119,7 +131,9 @@ export function buildClassifier(entries: Entry[], options: ClassifierOptions = {
   // Texts are featurized as training reads them, so the feature maps of 30,000 texts (2000
   // entries) are never all alive at once.
   function* labeled(texts: LabeledText[], weight: number, repeat = 0): Generator<TrainingExample> {
-    for (const { text, intent, notIntent } of texts) {
+    for (const labeledText of texts) {
+      const { text } = labeledText;
+      const { intent, notIntent } = lessonOf(labeledText);
       // A corpus message about a topic without an (enabled) entry is one the bot must not answer.
       const target =
         intent !== undefined

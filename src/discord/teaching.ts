@@ -65,7 +65,7 @@ export const TEACHING_REPLIES = {
   deleted: (intent: string, taughtId: number | undefined) =>
     taughtId === undefined
       ? `Deleted the ${code(intent)} answer. Its question is gone, so nothing was taught.`
-      : `Deleted the ${code(intent)} answer and taught: questions like this get no answer (#${taughtId}). /kb untrain ${taughtId} undoes it.`,
+      : `Deleted the ${code(intent)} answer and taught (#${taughtId}): this message gets no answer if asked again, and messages like it are kept from ${code(intent)}. /kb untrain ${taughtId} undoes it.`,
   dismissed: 'Taken off the review queue.',
   unknownItem: 'That item is no longer in the review queue.',
   failed: 'Something went wrong; the details are in the bot log. Nothing may have been taught.',

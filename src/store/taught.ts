@@ -77,7 +77,8 @@ const COLUMNS = `id, guild_id AS guildId, kind, entry, text, moderator_id AS mod
 /** What a taught example teaches the classifier. */
 export function asTraining(example: { kind: TaughtKind; entry: string; text: string }): LabeledText {
   if (example.kind === 'example') return { text: example.text, intent: example.entry };
-  if (example.kind === 'negative') return { text: example.text, intent: 'none' };
+  // "No answer", and which entry it had been given: the classifier decides what that teaches.
+  if (example.kind === 'negative') return { text: example.text, intent: 'none', notIntent: example.entry };
   return { text: example.text, notIntent: example.entry };
 }
 

@@ -71,13 +71,13 @@ describe('taught examples', () => {
     expect(store.taught.trainingTexts()).toEqual([]);
   });
 
-  it('teaches the classifier: an example its entry, a negative "none", a wrong entry "not this one"', () => {
+  it('teaches the classifier: an example its entry, a negative "no answer" to that entry, a wrong entry "not this one"', () => {
     teach({ kind: 'example', text: 'a' });
     teach({ kind: 'negative', text: 'b' });
     teach({ kind: 'not-entry', text: 'c' });
     expect(store.taught.trainingTexts()).toEqual([
       { text: 'a', intent: 'error-401-unauthorized' },
-      { text: 'b', intent: 'none' },
+      { text: 'b', intent: 'none', notIntent: 'error-401-unauthorized' },
       { text: 'c', notIntent: 'error-401-unauthorized' },
     ]);
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildClassifier } from '../../src/classifier/classifier.ts';
+import { buildClassifier, lessonOf } from '../../src/classifier/classifier.ts';
 import { loadKnowledge } from '../../src/knowledge/load.ts';
 
 const { kb } = loadKnowledge('knowledge');
@@ -37,5 +37,30 @@ describe("a moderator's word on an exact message", () => {
     });
     expect(taught.classify(MISSED).intent).not.toBe('an-entry-a-moderator-deleted');
     expect(taught.classify(CONFIDENT).rule).not.toBe('silent: a moderator said not to answer this');
+  });
+});
+
+describe('what a negative teaches (knowledge files and "Shouldn\'t answer" alike)', () => {
+  it('teaches "no answer" for a message that is no request for help', () => {
+    // Thanks after an answer: the bot should stay quiet for messages like it, whatever the topic.
+    expect(
+      lessonOf({ text: 'thanks, that fixed it!', intent: 'none', notIntent: 'error-401-unauthorized' }),
+    ).toEqual({ intent: 'none' });
+  });
+
+  it('teaches only "not this entry" for one that reads as a question or problem', () => {
+    // A helper's reply on the entry's topic: taught as `none`, it would pull the entry's real
+    // askers towards silence too.
+    expect(
+      lessonOf({ text: 'probably an invalid api key', intent: 'none', notIntent: 'error-400-invalid-key' }),
+    ).toEqual({ notIntent: 'error-400-invalid-key' });
+  });
+
+  it('leaves examples and plain labels as they are', () => {
+    expect(lessonOf({ text: 'getting 401', intent: 'error-401-unauthorized' })).toEqual({
+      intent: 'error-401-unauthorized',
+    });
+    expect(lessonOf({ text: 'lol', intent: 'none' })).toEqual({ intent: 'none' });
+    expect(lessonOf({ text: 'x', notIntent: 'tts' })).toEqual({ notIntent: 'tts' });
   });
 });
