@@ -21,6 +21,12 @@ const STILL_ZH = /还是(?:没|不|一样|报错)|没有?用|不管用/;
 const CLOSING =
   /^(?:thanks?|thank you|thx|ty|tysm|cheers|appreciate it|nvm(?! (?:use|install|ls|alias|version|\d))|never ?mind|(?:solved|fixed|resolved)(?! the| my| your| it by)|got it|gotcha|works now|it works|that worked|this worked|ok(?:ay)? (?:thanks|thx|ty|it works|works now|got it)|sorry (?:to|for) (?:have )?bother)|\b(?:(?:problem|issue|it)(?:'s| is| was| got| has been)? (?:resolved|solved|fixed)|sorry (?:to|for) (?:have |having )?bother(?:ed|ing)?|figured it out|never ?mind)\b/;
 
+// "Thanks, I tried, but it didn't work": the thanks is politeness and the explicit report decides.
+// Anything that says the problem is over ("thanks, fixed it, although…") still closes.
+const POLITE_START = /^(?:ok(?:ay)?[,!.]? )?(?:thanks?|thank you|thx|ty|tysm|cheers|appreciate it)\b/;
+const RESOLVED =
+  /(?<!\bnot |n't |never )\b(?:resolved|solved|fixed|works now|working now|it works|that worked|this worked|figured it out|never ?mind|nvm)\b/;
+
 /** Follow-ups are short; a long message is a new question even if it starts with "why". */
 const MAX_FOLLOW_UP_WORDS = 14;
 
@@ -28,8 +34,9 @@ export function detectFollowUp(text: string): FollowUpKind | undefined {
   const t = normalize(text).trim();
   const words = t.split(/\s+/).filter(Boolean).length;
   if (words === 0) return undefined;
-  if (CLOSING.test(t)) return 'closing';
-  if (STILL.test(t) || STILL_ZH.test(t)) return 'still';
+  const still = STILL.test(t) || STILL_ZH.test(t);
+  if (CLOSING.test(t)) return still && POLITE_START.test(t) && !RESOLVED.test(t) ? 'still' : 'closing';
+  if (still) return 'still';
   if (words > MAX_FOLLOW_UP_WORDS) return undefined;
   if (FIX.test(t)) return 'fix';
   if (WHY.test(t)) return 'why';

@@ -124,6 +124,20 @@ describe('hand-overs', () => {
     expect(await say(RATE_LIMITED)).toMatchObject({ kind: 'answer', intent: 'error-429-rate-limit' });
   });
 
+  it('hands over when a thank-you is followed by "it didn\'t work", and stays quiet when it says "fixed"', async () => {
+    // Askers are polite: "Thank you! I tried, but it didn't work." means the answer did not solve it.
+    const polite = testPipeline();
+    await polite.say(PASTED_401);
+    expect(
+      (await polite.say("Thank you for the quick reply! I tried, but unfortunately it didn't work.")).kind,
+    ).toBe('handover');
+    const solved = testPipeline();
+    await solved.say(PASTED_401);
+    const closing = await solved.say('thanks, fixed it, although it still fails now and then');
+    expect(closing.kind).toBe('silent');
+    expect(closing.reply).toBeUndefined();
+  });
+
   it('hands over on a new error report inside the exchange, but not on the same words in the open channel', async () => {
     // In alice's thread, "now it crashes with an exception" after the answer means it did not solve it; in the
     // busy channel the same words may be about anything, so only "still not working" counts there.

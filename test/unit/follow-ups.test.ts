@@ -82,6 +82,23 @@ describe('detectFollowUp', () => {
     expect(detectFollowUp(text)).toBe('closing');
   });
 
+  it.each([
+    "Thank you for your quick reply! I tried, but unfortunately it didn't work.",
+    'thanks, but still getting 401',
+    'ok thanks, same error though',
+  ])('reads %j, thanks and then an explicit failure, as "still"', (text) => {
+    // Politeness first, then "it didn't work": the asker is handed over to humans, not ignored.
+    expect(detectFollowUp(text)).toBe('still');
+  });
+
+  it.each([
+    'thanks, fixed it, although it still fails now and then',
+    'thanks! it works now, still having some lag',
+    'thank you, never mind, same error was my typo',
+  ])('reads %j, thanks and a resolution, as closing even with "still" after it', (text) => {
+    expect(detectFollowUp(text)).toBe('closing');
+  });
+
   it.each(['still new to ST, how do I add my key?', 'again?', 'is this still the right way to set it up?'])(
     'does not read %j, with a "still" or "again" but no failure, as a hand-over',
     (text) => {
