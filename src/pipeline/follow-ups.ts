@@ -43,8 +43,10 @@ export function detectFollowUp(text: string): FollowUpKind | undefined {
   return undefined;
 }
 
-// An error report: a status code, "error", "fails", "crashes".
-const FAILURE = /\b(?:[45]\d\d|errors?|exception|fail(?:s|ed|ing)?|crash(?:es|ed|ing)?|broken)\b/;
+// An error report: a status code, "error", "fails", "crashes"; not "no 401 any more", "without errors",
+// "didn't crash", which report the opposite.
+const FAILURE =
+  /(?<!\b(?:no|not|without|never) |n't )\b(?:[45]\d\d|errors?|exception|fail(?:s|ed|ing)?|crash(?:es|ed|ing)?|broken)\b/;
 
 /**
  * A message that reports a failure without saying "still". Inside the exchange itself (a reply to

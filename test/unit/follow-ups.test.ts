@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { detectFollowUp } from '../../src/pipeline/follow-ups.ts';
+import { detectFollowUp, reportsFailure } from '../../src/pipeline/follow-ups.ts';
 
 describe('detectFollowUp', () => {
   it.each([
@@ -114,4 +114,25 @@ describe('detectFollowUp', () => {
       expect(detectFollowUp(text)).toBeUndefined();
     },
   );
+});
+
+describe('reportsFailure', () => {
+  it.each([
+    'now it crashes with an exception',
+    'getting 401 again',
+    'error: connection refused',
+    'it fails on start',
+  ])('reads %j as a failure report', (text) => {
+    // Inside the asker's exchange, this after an answer means the answer did not solve it.
+    expect(reportsFailure(text)).toBe(true);
+  });
+
+  it.each([
+    'retried after a few minutes and it ran, no 401 present',
+    'works without errors now',
+    "it didn't crash this time",
+  ])('does not read %j, which reports the opposite, as a failure', (text) => {
+    // Good news that mentions the old error is not handed over to humans.
+    expect(reportsFailure(text)).toBe(false);
+  });
 });
