@@ -13,6 +13,13 @@ const PROBLEM =
   /\b(?:not working|n[o']?t work|doesn'?t|does not|don'?t|do not|didn'?t|did not|won'?t|can'?t|cannot|couldn'?t|isn'?t|is not|aren'?t|are not|wasn'?t|never|unable|no (?:response|reply|output|answer|results?)|incorrect|not correct|discrepanc\w*|mismatch\w*|only (?:shows?|lists?|see|get)|not (?:shown|showing|visible|listed|appearing)|can'?t find|fail(?:s|ed|ing|ure)?|broken?|breaks|stuck|issue|problem|trouble|(?:need|pls|please|any|some) help|help (?:me|pls|please)|bug|error|errors|exception|keeps?|stopp?(?:s|ed)?|nothing happens|empty|blank|cut(?:s|ting)? off|truncat\w*|refus\w*|invalid|unauthori[sz]ed|forbidden|denied|exceeded|times? ?out|timed? ?out|rate.?limit\w*|wrong|weird|instead|missing|disappear\w*|no longer|suddenly|anymore|charged|expire\w*|repeat\w*|loop\w*|how (?:do|can|to|would|should)|is there (?:a|any) way|idk|confus\w*)\b/;
 
 const PASTED_ERROR = /\b[45]\d\d\b|"error"|[a-z]*error:|\{\s*"?(?:error|message|code)"?\s*:|\bexception\b/;
+// What the APIs and backends this bot covers say when they fail, pasted on its own ("No endpoints
+// found matching your data policy", "insufficient credits", "connect ECONNREFUSED 127.0.0.1:5001"):
+// an error line is a request for help even without a question or the word "error". Only in a short
+// message: in a longer one the same words are often a story ("got the insufficient credits thing
+// too last month, topped up and moved on").
+const ERROR_LINE =
+  /\b(?:(?:not|no \w+(?: \w+)?) found|unexpected token|e(?:connrefused|connreset|timedout|notfound|addrinuse)|too many requests|payment required|bad (?:gateway|request)|service unavailable|gateway time-?out|insufficient|overloaded|maximum context length|not (?:set|loaded|loading|saved|saving|connected|connecting|responding|triggering|triggered|supported|allowed|available|valid))\b/;
 
 // Openings that thank someone or close a problem.
 const CLOSING_START =
@@ -20,6 +27,8 @@ const CLOSING_START =
 // Feature requests and fix reports anywhere in the message.
 const NOT_A_REQUEST =
   /\[(?:request|feature|ux)|\b(?:feature[ _-]?request|(?:it'?ll|it will|it would|would) be (?:so )?(?:much )?(?:nice|nicer|great|cool|better) (?:if|to)|could you add|can you add|you should add|turns out|figured it out|(?:it'?s|its|all|everything'?s?) (?:fine|good|ok|okay|working) now|(?:that'?s what|this|that) fixed|fixed (?:it|this|that|the \w+) for me|worked for me|i (?:just )?(?:solved?|fixed|figured)|works now|working now|solved (?:it|by)|fixed it|my (?:own )?fault|my bad)\b/;
+
+const ERROR_LINE_WORDS = 15;
 
 // Opinions and replies in a discussion ("I don't think that's right, ...") are not requests,
 // unless they also ask or paste something.
@@ -77,6 +86,8 @@ export function readHelpRequest(text: string): HelpSignals {
   if (/^(?:@(?!everyone|here)\S|<@!?\d)/.test(t))
     return { verdict: 'no', reason: 'addressed to someone else' };
   if (PASTED_ERROR.test(t)) return { verdict: 'yes', reason: 'pasted error' };
+  if (ERROR_LINE.test(t) && t.split(/\s+/).length <= ERROR_LINE_WORDS)
+    return { verdict: 'yes', reason: 'pasted error' };
   if (t.includes('?') || QUESTION_START.test(t)) return { verdict: 'yes', reason: 'question' };
   if (OPINION_START.test(t)) return { verdict: 'unclear', reason: 'reads as an opinion' };
   if (PROBLEM.test(t)) return { verdict: 'yes', reason: 'describes a problem' };

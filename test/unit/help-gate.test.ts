@@ -36,6 +36,27 @@ describe('readHelpRequest', () => {
     },
   );
 
+  it.each([
+    'No endpoints found matching your data policy',
+    'insufficient credits',
+    'connect ECONNREFUSED 127.0.0.1:5001',
+    'unexpected token < doctype',
+    'chat completion source not set',
+    'Too Many Requests',
+  ])('reads the error line %j, pasted on its own, as a help request', (text) => {
+    // Askers often paste only what the API said: the bot treats it like a question about it.
+    expect(verdictOf(text)).toBe('yes');
+  });
+
+  it('does not read the same error words in a longer story as a pasted error', () => {
+    // "Had that too last month, topped up and moved on" is chatter, not a request.
+    expect(
+      verdictOf(
+        'yeah the insufficient credits thing happened to me too last month, i just topped up and moved on',
+      ),
+    ).not.toBe('yes');
+  });
+
   it('reads an empty message as not a help request', () => {
     // An image-only post with no text is not treated as a question.
     expect(verdictOf('   ')).toBe('no');
