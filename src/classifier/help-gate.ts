@@ -10,7 +10,7 @@ const QUESTION_START =
   /^(?:help|how|why|what|whats|where|when|which|who|is|are|can|could|does|do|did|should|would|will|any|anyone|anybody|has|have|am|wtf|help)\b/;
 
 const PROBLEM =
-  /\b(?:not working|n[o']?t work|doesn'?t|does not|don'?t|do not|didn'?t|did not|won'?t|can'?t|cannot|couldn'?t|isn'?t|is not|aren'?t|are not|wasn'?t|never|unable|no (?:response|reply|output|answer|results?)|incorrect|not correct|discrepanc\w*|mismatch\w*|only (?:shows?|lists?|see|get)|not (?:shown|showing|visible|listed|appearing)|can'?t find|fail(?:s|ed|ing|ure)?|broken?|breaks|stuck|issue|problem|trouble|(?:need|pls|please|any|some) help|help (?:me|pls|please)|bug|error|errors|exception|keeps?|stopp?(?:s|ed)?|nothing happens|empty|blank|cut(?:s|ting)? off|truncat\w*|refus\w*|invalid|unauthori[sz]ed|forbidden|denied|exceeded|times? ?out|timed? ?out|rate.?limit\w*|wrong|weird|instead|missing|disappear\w*|no longer|suddenly|anymore|charged|expire\w*|repeat\w*|loop\w*|how (?:do|can|to|would|should)|is there (?:a|any) way|idk|confus\w*)\b/;
+  /\b(?:not working|n[o']?t work|doesn'?t|does not|don'?t|do not|didn'?t|did not|won'?t|can'?t|cannot|couldn'?t|could not|wouldn'?t|would not|will not|isn'?t|is not|aren'?t|are not|wasn'?t|never|unable|no (?:response|reply|output|answer|results?)|incorrect|not correct|discrepanc\w*|mismatch\w*|only (?:shows?|lists?|see|get)|not (?:shown|showing|visible|listed|appearing)|can'?t find|fail(?:s|ed|ing|ure)?|broken?|breaks|stuck|issue|problem|trouble|(?:need|pls|please|any|some) help|help (?:me|pls|please)|bug|error|errors|exception|keeps?|stopp?(?:s|ed)?|nothing happens|empty|blank|cut(?:s|ting)? off|truncat\w*|refus\w*|invalid|unauthori[sz]ed|forbidden|denied|exceeded|times? ?out|timed? ?out|rate.?limit\w*|wrong|weird|instead|missing|disappear\w*|no longer|suddenly|anymore|charged|expire\w*|repeat\w*|loop\w*|how (?:do|can|to|would|should)|is there (?:a|any) way|idk|confus\w*)\b/;
 
 const PASTED_ERROR = /\b[45]\d\d\b|"error"|[a-z]*error:|\{\s*"?(?:error|message|code)"?\s*:|\bexception\b/;
 // What the APIs and backends this bot covers say when they fail, pasted on its own ("No endpoints
@@ -74,7 +74,8 @@ export interface HelpSignals {
 }
 
 export function readHelpRequest(text: string): HelpSignals {
-  const t = normalize(text).trim();
+  // Error codes are snake_case ("context_length_exceeded", "invalid_api_key"): their words count.
+  const t = normalize(text).replace(/_/g, ' ').trim();
   if (!t) return { verdict: 'no', reason: 'empty' };
   if (BARE_CALL_FOR_HELP.test(t)) return { verdict: 'no', reason: 'a call for help without the problem' };
   // "thanks! but now I get 402, what do I do?" is a new request despite its polite opening.

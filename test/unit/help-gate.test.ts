@@ -48,6 +48,15 @@ describe('readHelpRequest', () => {
     expect(verdictOf(text)).toBe('yes');
   });
 
+  it.each([
+    'the connection test says it could not reach the server',
+    'getting context_length_exceeded on every request with deepseek',
+    'the model would not load after the update',
+  ])('reads %j ("could not", a snake_case error code) as describing a problem', (text) => {
+    // Without a question mark these still ask for help: the bot may answer them.
+    expect(verdictOf(text)).toBe('yes');
+  });
+
   it('does not read the same error words in a longer story as a pasted error', () => {
     // "Had that too last month, topped up and moved on" is chatter, not a request.
     expect(
