@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { httpLoader, isAllowedAttachmentUrl, localFileLoader } from '../../src/attachments/fetch.ts';
 
 describe('isAllowedAttachmentUrl', () => {
@@ -89,6 +89,20 @@ describe('httpLoader', () => {
     const loaded = await load()(`${base}/stall.txt`, { maxBytes: 1000, timeoutMs: 300, fromEnd: true });
     expect(loaded).toEqual({ skipped: 'timeout' });
     expect(Date.now() - started).toBeLessThan(2000);
+  });
+
+  it('keeps its time limit even when fetch itself never settles', async () => {
+    // Whatever the HTTP client does with the abort, the message waits no longer than the limit:
+    // the asker gets the bot's answer (or silence) without the attachment.
+    vi.stubGlobal('fetch', () => new Promise(() => undefined));
+    try {
+      const started = Date.now();
+      const loaded = await load()(`${base}/big.txt`, { maxBytes: 1000, timeoutMs: 200, fromEnd: true });
+      expect(loaded).toEqual({ skipped: 'timeout' });
+      expect(Date.now() - started).toBeLessThan(2000);
+    } finally {
+      vi.unstubAllGlobals();
+    }
   });
 
   it('does not follow a redirect to another host', async () => {
