@@ -130,7 +130,7 @@ export default {
       }
       case 'test': {
         const text = interaction.options.getString('text', true);
-        const result = classifier.classify(withoutQuotes(text));
+        const result = classifier.classify(withoutQuotes(text), interaction.guildId ?? undefined);
         const decided = result.rule === 'answer' && result.intent ? kb.byId.get(result.intent) : undefined;
         const lines = [
           decided

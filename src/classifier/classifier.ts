@@ -96,6 +96,8 @@ export interface LabeledText {
   text: string;
   intent?: string;
   notIntent?: string;
+  /** A moderator's taught text: the server it was taught in (its word on the exact message holds there). */
+  guildId?: string;
 }
 
 /** The knowledge files' own labeled texts: examples and keywords for the entry, negatives "not this one". */
@@ -176,15 +178,19 @@ export function buildClassifier(entries: Entry[], options: ClassifierOptions = {
   }
 
   // A moderator's word on an exact message stands whatever the model makes of it: one taught example
-  // may not outweigh a confident model, and "the same question again" must get what was taught.
+  // may not outweigh a confident model, and "the same question again" must get what was taught. It
+  // holds in the moderator's own server: another server's moderators decide for theirs, and /kb test
+  // there must not reveal what was taught here. (What the model learns is shared, like the files.)
+  const verdictKey = (text: string, guildId = '') => `${guildId}\u0000${sameMessageKey(text)}`;
   const taughtVerdicts = new Map<string, string>();
-  for (const { text, intent } of options.taught ?? [])
+  for (const { text, intent, guildId } of options.taught ?? [])
     if (intent === NONE || (intent !== undefined && classIndex.has(intent)))
-      taughtVerdicts.set(sameMessageKey(text), intent);
+      taughtVerdicts.set(verdictKey(text, guildId), intent);
 
-  const classify = (text: string): Classification => {
+  /** `guildId`: the server the message was written in, for its moderators' taught verdicts. */
+  const classify = (text: string, guildId?: string): Classification => {
     const scored = score(text);
-    const taught = taughtVerdicts.size ? taughtVerdicts.get(sameMessageKey(text)) : undefined;
+    const taught = taughtVerdicts.size ? taughtVerdicts.get(verdictKey(text, guildId)) : undefined;
     if (taught === NONE)
       return { ...scored, rule: 'silent: a moderator said not to answer this', confidence: 0 };
     if (taught !== undefined) return { ...scored, rule: 'answer', intent: taught, confidence: 1 };

@@ -164,7 +164,10 @@ export function createPipeline({ knowledge, store, config, now = Date.now, judge
     // A screenshot or message.txt is read like a pasted log: its error lines join the message, and
     // "getting this on every message" with an error in the picture is a request for help.
     const { classifier } = knowledge();
-    let classification = classifier.classify(textWithAttachments(text, message.attachmentText));
+    let classification = classifier.classify(
+      textWithAttachments(text, message.attachmentText),
+      message.guildId,
+    );
     if (
       classification.helpRequest.verdict === 'unclear' &&
       message.attachmentText?.some((a) => a.lines.length)

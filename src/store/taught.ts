@@ -75,11 +75,17 @@ const COLUMNS = `id, guild_id AS guildId, kind, entry, text, moderator_id AS mod
   source_link AS sourceLink, created_at AS createdAt, exported_at AS exportedAt`;
 
 /** What a taught example teaches the classifier. */
-export function asTraining(example: { kind: TaughtKind; entry: string; text: string }): LabeledText {
-  if (example.kind === 'example') return { text: example.text, intent: example.entry };
+export function asTraining(example: {
+  kind: TaughtKind;
+  entry: string;
+  text: string;
+  guildId?: string;
+}): LabeledText {
+  const { text, entry, guildId } = example;
+  if (example.kind === 'example') return { text, intent: entry, guildId };
   // "No answer", and which entry it had been given: the classifier decides what that teaches.
-  if (example.kind === 'negative') return { text: example.text, intent: 'none', notIntent: example.entry };
-  return { text: example.text, notIntent: example.entry };
+  if (example.kind === 'negative') return { text, intent: 'none', notIntent: entry, guildId };
+  return { text, notIntent: entry, guildId };
 }
 
 export function taughtQueries(db: Database.Database, now: () => number) {
@@ -93,7 +99,9 @@ export function taughtQueries(db: Database.Database, now: () => number) {
        ORDER BY created_at DESC, id DESC LIMIT ?`,
     ),
     remove: db.prepare('DELETE FROM taught_examples WHERE guild_id = ? AND id = ?'),
-    training: db.prepare('SELECT kind, entry, text FROM taught_examples WHERE text IS NOT NULL ORDER BY id'),
+    training: db.prepare(
+      'SELECT kind, entry, text, guild_id AS guildId FROM taught_examples WHERE text IS NOT NULL ORDER BY id',
+    ),
     pending: db.prepare(`SELECT ${COLUMNS} FROM taught_examples WHERE exported_at IS NULL ORDER BY id`),
     markExported: db.prepare(
       'UPDATE taught_examples SET exported_at = ?, text = NULL WHERE id = ? AND exported_at IS NULL',
@@ -146,7 +154,9 @@ export function taughtQueries(db: Database.Database, now: () => number) {
     untrain: (guildId: string, id: number) => statements.remove.run(guildId, id).changes > 0,
     /** Every server's taught texts still in the database: the classifier learns from them. */
     trainingTexts: (): LabeledText[] =>
-      (statements.training.all() as { kind: TaughtKind; entry: string; text: string }[]).map(asTraining),
+      (statements.training.all() as { kind: TaughtKind; entry: string; text: string; guildId: string }[]).map(
+        asTraining,
+      ),
     /** Taught examples not yet written into the knowledge files. */
     pendingExport: () => statements.pending.all() as TaughtExample[],
     /** Written into the files: keep the record, drop the text. */

@@ -76,9 +76,9 @@ describe('taught examples', () => {
     teach({ kind: 'negative', text: 'b' });
     teach({ kind: 'not-entry', text: 'c' });
     expect(store.taught.trainingTexts()).toEqual([
-      { text: 'a', intent: 'error-401-unauthorized' },
-      { text: 'b', intent: 'none', notIntent: 'error-401-unauthorized' },
-      { text: 'c', notIntent: 'error-401-unauthorized' },
+      { text: 'a', intent: 'error-401-unauthorized', guildId: GUILD_A },
+      { text: 'b', intent: 'none', notIntent: 'error-401-unauthorized', guildId: GUILD_A },
+      { text: 'c', notIntent: 'error-401-unauthorized', guildId: GUILD_A },
     ]);
   });
 

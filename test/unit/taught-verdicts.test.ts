@@ -28,6 +28,22 @@ describe("a moderator's word on an exact message", () => {
     expect(taught.classify(MISSED)).toMatchObject({ rule: 'answer', intent: 'tts', confidence: 1 });
   });
 
+  it("holds in the moderator's own server only", () => {
+    // A moderator of server A silences one message and answers another; in server B both are decided
+    // by the model (which learns from every server's lessons, as from the shared files), and B's
+    // /kb test shows no moderator's verdict from A.
+    const taught = buildClassifier(kb.entries, {
+      taught: [
+        { text: CONFIDENT, intent: 'none', notIntent: 'error-402-credits', guildId: 'A' },
+        { text: MISSED, intent: 'tts', guildId: 'A' },
+      ],
+    });
+    expect(taught.classify(CONFIDENT, 'A').rule).toBe('silent: a moderator said not to answer this');
+    expect(taught.classify(MISSED, 'A')).toMatchObject({ rule: 'answer', intent: 'tts', confidence: 1 });
+    expect(taught.classify(CONFIDENT, 'B').rule).not.toBe('silent: a moderator said not to answer this');
+    expect(taught.classify(MISSED, 'B').confidence).toBeLessThan(1);
+  });
+
   it('ignores a taught entry that no longer exists, and "not this entry" facts', () => {
     const taught = buildClassifier(kb.entries, {
       taught: [
