@@ -20,6 +20,7 @@ const PASTED_ERROR = /\b[45]\d\d\b|"error"|[a-z]*error:|\{\s*"?(?:error|message|
 // too last month, topped up and moved on").
 const ERROR_LINE =
   /\b(?:(?:not|no \w+(?: \w+)?) found|unexpected token|e(?:connrefused|connreset|timedout|notfound|addrinuse)|too many requests|payment required|bad (?:gateway|request)|service unavailable|gateway time-?out|insufficient|overloaded|maximum context length|not (?:set|loaded|loading|saved|saving|connected|connecting|responding|triggering|triggered|supported|allowed|available|valid))\b/;
+const ERROR_LINE_WORDS = 15;
 
 // Openings that thank someone or close a problem.
 const CLOSING_START =
@@ -27,8 +28,6 @@ const CLOSING_START =
 // Feature requests and fix reports anywhere in the message.
 const NOT_A_REQUEST =
   /\[(?:request|feature|ux)|\b(?:feature[ _-]?request|(?:it'?ll|it will|it would|would) be (?:so )?(?:much )?(?:nice|nicer|great|cool|better) (?:if|to)|could you add|can you add|you should add|turns out|figured it out|(?:it'?s|its|all|everything'?s?) (?:fine|good|ok|okay|working) now|(?:that'?s what|this|that) fixed|fixed (?:it|this|that|the \w+) for me|worked for me|i (?:just )?(?:solved?|fixed|figured)|works now|working now|solved (?:it|by)|fixed it|my (?:own )?fault|my bad)\b/;
-
-const ERROR_LINE_WORDS = 15;
 
 // Opinions and replies in a discussion ("I don't think that's right, ...") are not requests,
 // unless they also ask or paste something.
