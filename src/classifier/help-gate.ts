@@ -54,8 +54,9 @@ const ADVICE_TO_OTHERS = [
 ];
 // Imperative advice ("just wait a minute, free models are limited") reads as a problem report to
 // the help gate; without a question or a first-person problem it is someone helping someone.
+// ("Open WebUI fails to connect" names an app, not an order.)
 const IMPERATIVE_START =
-  /^(?:just |simply |then )?(?:try|wait|top up|make sure|go to|check|set|enable|disable|press|click|switch|turn|update|restart|reinstall|select|use|add|remove|change|open)\s/;
+  /^(?:just |simply |then )?(?:try|wait|top up|make sure|go to|check|set|enable|disable|press|click|switch|turn|update|restart|reinstall|select|use|add|remove|change|open(?! ?web ?ui\b))\s/;
 const FIRST_PERSON = /\b(?:i|i'm|im|i've|ive|my|me|mine|we|our)\b/;
 
 /** Advice or an answer to another person, not a question of the writer's own. */

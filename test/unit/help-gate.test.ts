@@ -161,6 +161,7 @@ describe('readsAsAdviceToOthers', () => {
     'try again gives me a 429?',
     'my model list is empty after connecting',
     'is there a way to use free models?',
+    'Open WebUI fails to connect to ollama on port 11434',
   ])("reads %j as the writer's own question", (text) => {
     // Askers describe their own problem; those messages stay the bot's business.
     expect(readsAsAdviceToOthers(text)).toBe(false);
