@@ -236,10 +236,12 @@ export function createPipeline({ knowledge, store, config, now = Date.now, judge
         reservation: slot.reservation,
       };
     }
-    // Only an explicit "still not working" hands over (or, inside the exchange itself, a new error
-    // report no entry answers): an unrelated message after an answer is a message of its own.
+    // Only an explicit "still not working" hands over (or, inside the exchange itself, an error report
+    // that no entry or this same entry answers: the answer did not solve it). An unrelated message
+    // after an answer is a message of its own.
+    const sameOrNoEntry = !classification.intent || classification.intent === exchange.intent;
     const stillFailing =
-      followUp === 'still' || (explicit && !followUp && !classification.intent && reportsFailure(text));
+      followUp === 'still' || (explicit && !followUp && sameOrNoEntry && reportsFailure(text));
     if (!stillFailing) return undefined;
     const slot = limits.reserve(rate, at, { cooldown: false });
     if ('limited' in slot) return silent(slot.limited, { intent: entry.id });

@@ -138,6 +138,22 @@ describe('hand-overs', () => {
     expect(closing.reply).toBeUndefined();
   });
 
+  it('hands over when the asker, in their thread, pastes the same kind of error after the answer', async () => {
+    // "Did that, now it says 401 again": the answer did not solve it. Before, the bot stayed silent
+    // ("already answered") and the asker was left with nobody.
+    const { say } = testPipeline();
+    const thread = {
+      channelId: 't2',
+      threadId: 't2',
+      threadOwnerId: 'asker',
+      parentChannelId: 'c-sillytavern',
+      parentChannelName: 'sillytavern',
+    };
+    expect(await say(PASTED_401, thread)).toMatchObject({ kind: 'answer', intent: 'error-401-unauthorized' });
+    const after = await say('made a new key like it said, error: 401 No auth credentials found', thread);
+    expect(after.kind).toBe('handover');
+  });
+
   it('hands over on a new error report inside the exchange, but not on the same words in the open channel', async () => {
     // In alice's thread, "now it crashes with an exception" after the answer means it did not solve it; in the
     // busy channel the same words may be about anything, so only "still not working" counts there.
