@@ -20,7 +20,7 @@ import { buildClassifier, DEFAULT_SETTINGS } from '../src/classifier/classifier.
 import { DEFAULT_SEED } from '../src/classifier/linear-model.ts';
 import { readCases } from '../src/eval/cases.ts';
 import { crossValidate, type ExtraTraining } from '../src/eval/cross-validate.ts';
-import { computeMetrics, NONE, runCases, type TurnResult } from '../src/eval/evaluate.ts';
+import { computeMetrics, EVAL_GUILD_ID, NONE, runCases, type TurnResult } from '../src/eval/evaluate.ts';
 import { loadKnowledge } from '../src/knowledge/load.ts';
 import { withoutQuotes } from '../src/safety/quoted-text.ts';
 import { openStore } from '../src/store/store.ts';
@@ -72,9 +72,9 @@ try {
             ]
           : [{ kind: 'example' as const, entry: miss.expected }];
     for (const fact of facts) {
-      const id = store.taught.teach({ guildId: 'eval', moderatorId: 'eval', text, ...fact });
+      const id = store.taught.teach({ guildId: EVAL_GUILD_ID, moderatorId: 'eval', text, ...fact });
       taughtKinds[fact.kind] = (taughtKinds[fact.kind] ?? 0) + 1;
-      const row = store.taught.list('eval', undefined, 1_000).find((r) => r.id === id);
+      const row = store.taught.list(EVAL_GUILD_ID, undefined, 1_000).find((r) => r.id === id);
       if (!row?.text) throw new Error(`taught example #${id} was not stored`);
       extra.push({
         caseId: miss.caseId,

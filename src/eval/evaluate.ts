@@ -10,6 +10,9 @@ import type { Outcome } from '../pipeline/types.ts';
 import { openStore } from '../store/store.ts';
 import type { EvalCase, EvalTurn } from './cases.ts';
 
+/** The server every eval message is written in (moderators' taught verdicts hold per server). */
+export const EVAL_GUILD_ID = 'eval';
+
 export const NONE = 'none';
 
 export interface TurnResult {
@@ -98,7 +101,7 @@ export async function runCases(
         clock += 60_000; // a minute between turns, inside the follow-up window
         const outcome = await pipeline.handle({
           id: `${c.id}-${turnIndex}`,
-          guildId: 'eval',
+          guildId: EVAL_GUILD_ID,
           channelId: `thread-${caseIndex}`,
           threadId: `thread-${caseIndex}`,
           parentChannelId: 'eval-sillytavern',

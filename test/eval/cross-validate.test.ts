@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { buildClassifier, DEFAULT_SETTINGS } from '../../src/classifier/classifier.ts';
 import { readCases } from '../../src/eval/cases.ts';
 import { crossValidate, foldsBySource } from '../../src/eval/cross-validate.ts';
+import { EVAL_GUILD_ID } from '../../src/eval/evaluate.ts';
 import { loadKnowledge } from '../../src/knowledge/load.ts';
 
 const { kb } = loadKnowledge('knowledge');
@@ -40,10 +41,12 @@ describe('cross-validation', () => {
   it('never measures a message on what a moderator taught from it', async () => {
     const asked = cases.find((c) => c.turns.length === 1 && c.turns[0]!.intent !== 'csrf-token')!;
     const text = asked.turns[0]!.text;
-    const taught = { caseId: asked.id, labeled: { text, intent: 'csrf-token' } };
+    // Taught in the server the eval's messages are written in, so that the moderator's verdict on
+    // the exact message would apply if the lesson leaked into its own fold.
+    const taught = { caseId: asked.id, labeled: { text, intent: 'csrf-token', guildId: EVAL_GUILD_ID } };
     // Taught, the bot answers that exact message with the taught entry, whatever the model says…
     const withLesson = buildClassifier(kb.entries, { taught: [taught.labeled] });
-    expect(withLesson.classify(text)).toMatchObject({ rule: 'answer', intent: 'csrf-token' });
+    expect(withLesson.classify(text, EVAL_GUILD_ID)).toMatchObject({ rule: 'answer', intent: 'csrf-token' });
     // …but while its own message is held out, the lesson is left out of training.
     const cv = await crossValidate(kb, cases, 3, { settings: DEFAULT_SETTINGS, extra: [taught] });
     const result = cv.results.find((r) => r.caseId === asked.id)!;
