@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { testPipeline } from '../support/pipeline.ts';
+import { askersThread, testPipeline } from '../support/pipeline.ts';
 
 const PASTED_401 =
   'getting this in sillytavern: {"error":{"message":"No auth credentials found","code":401}}';
@@ -78,13 +78,7 @@ describe('what the pipeline answers', () => {
   it('stays out of a thread once another human has replied there', async () => {
     // Humans took over: no more answers, follow-ups included.
     const { say } = testPipeline();
-    const thread = {
-      channelId: 't2',
-      threadId: 't2',
-      threadOwnerId: 'asker',
-      parentChannelId: 'c-sillytavern',
-      parentChannelName: 'sillytavern',
-    };
+    const thread = askersThread('t2');
     expect((await say(PASTED_401, thread)).reply).toBeDefined();
     await say('have you clicked Connect after pasting the key?', {
       ...thread,

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/store.ts';
-import { realKnowledge, testPipeline } from '../support/pipeline.ts';
+import { askersThread, realKnowledge, testPipeline } from '../support/pipeline.ts';
 
 const PASTED_401 =
   'getting this in sillytavern: {"error":{"message":"No auth credentials found","code":401}}';
@@ -142,13 +142,7 @@ describe('hand-overs', () => {
     // "Did that, now it says 401 again": the answer did not solve it. Before, the bot stayed silent
     // ("already answered") and the asker was left with nobody.
     const { say } = testPipeline();
-    const thread = {
-      channelId: 't2',
-      threadId: 't2',
-      threadOwnerId: 'asker',
-      parentChannelId: 'c-sillytavern',
-      parentChannelName: 'sillytavern',
-    };
+    const thread = askersThread('t2');
     expect(await say(PASTED_401, thread)).toMatchObject({ kind: 'answer', intent: 'error-401-unauthorized' });
     const after = await say('made a new key like it said, error: 401 No auth credentials found', thread);
     expect(after.kind).toBe('handover');
@@ -158,13 +152,7 @@ describe('hand-overs', () => {
     // In alice's thread, "now it crashes with an exception" after the answer means it did not solve it; in the
     // busy channel the same words may be about anything, so only "still not working" counts there.
     const inThread = testPipeline();
-    const thread = {
-      channelId: 't1',
-      threadId: 't1',
-      threadOwnerId: 'asker',
-      parentChannelId: 'c-sillytavern',
-      parentChannelName: 'sillytavern',
-    };
+    const thread = askersThread('t1');
     await inThread.say(PASTED_401, thread);
     expect((await inThread.say('tried all of that, now it crashes with an exception', thread)).kind).toBe(
       'handover',

@@ -26,6 +26,17 @@ export function realKnowledge(): KnowledgeState {
   return state;
 }
 
+/** A thread in #sillytavern that the asker (the default author) opened. */
+export function askersThread(id: string) {
+  return {
+    channelId: id,
+    threadId: id,
+    threadOwnerId: 'asker',
+    parentChannelId: 'c-sillytavern',
+    parentChannelName: 'sillytavern',
+  };
+}
+
 export interface TestPipelineOptions {
   config?: Partial<PipelineConfig>;
   judge?: GrayZoneJudge;
