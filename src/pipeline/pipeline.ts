@@ -293,8 +293,10 @@ export function createPipeline({ knowledge, store, config, now = Date.now, judge
         rule: classification.rule,
         confidence: classification.confidence,
         candidates,
+        // A question a moderator said not to answer is decided: it stays off the review queue.
         unanswered:
-          classification.helpRequest.verdict === 'yes'
+          classification.helpRequest.verdict === 'yes' &&
+          classification.rule !== 'silent: a moderator said not to answer this'
             ? {
                 text: redactKeys(text).slice(0, UNANSWERED_TEXT_LIMIT),
                 topIntent: classification.candidates[0]?.intent,

@@ -4,6 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { loadKnowledgeState } from '../../src/knowledge/state.ts';
 import { openStore } from '../../src/store/store.ts';
 import { askersThread, realKnowledge, testPipeline } from '../support/pipeline.ts';
 
@@ -271,5 +272,24 @@ describe('the store behind follow-ups', () => {
     expect(store.exchangeOfMessage('g', 'b2')).toMatchObject({ id: first, handedOver: true });
     expect(store.latestExchange('g', 'c', 'u')).toMatchObject({ intent: 'b', handedOver: false });
     store.close();
+  });
+});
+
+describe("moderators' verdicts", () => {
+  it("silence a message in the moderator's own server only", async () => {
+    // Server A's moderator said the 402 question needs no answer; in server B the asker still gets it.
+    const question = 'how do I fix error 402 insufficient credits on openrouter?';
+    const { state } = loadKnowledgeState('knowledge', {
+      taught: [{ text: question, intent: 'none', notIntent: 'error-402-credits', guildId: 'server-a' }],
+    });
+    if (!state) throw new Error('the default knowledge base does not validate');
+    const inA = testPipeline({ knowledge: state });
+    const silenced = await inA.say(question, { guildId: 'server-a' });
+    expect(silenced).toMatchObject({ kind: 'silent', rule: 'silent: a moderator said not to answer this' });
+    // Decided by a moderator, so it does not come back on A's review queue as unanswered.
+    expect(silenced.unanswered).toBeUndefined();
+    const inB = testPipeline({ knowledge: state });
+    const answered = await inB.say(question, { guildId: 'server-b' });
+    expect(answered.rule).not.toBe('silent: a moderator said not to answer this');
   });
 });

@@ -44,11 +44,13 @@ export interface TestPipelineOptions {
   databaseFile?: string;
   /** Replaces the local classifier's decision (e.g. always undecided, for judge tests). */
   classify?: Classifier['classify'];
+  /** Another knowledge state than the real folder and corpus (e.g. with taught examples). */
+  knowledge?: KnowledgeState;
 }
 
 /** A pipeline over the real knowledge base with an in-memory store and a hand-driven clock. */
 export function testPipeline(options: TestPipelineOptions = {}) {
-  const real = realKnowledge();
+  const real = options.knowledge ?? realKnowledge();
   const knowledge = options.classify
     ? { kb: real.kb, classifier: { ...real.classifier, classify: options.classify } }
     : real;
