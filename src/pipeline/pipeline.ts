@@ -237,11 +237,10 @@ export function createPipeline({ knowledge, store, config, now = Date.now, judge
       };
     }
     // Only an explicit "still not working" hands over (or, inside the exchange itself, an error report
-    // that no entry or this same entry answers: the answer did not solve it). An unrelated message
-    // after an answer is a message of its own.
-    const sameOrNoEntry = !classification.intent || classification.intent === exchange.intent;
-    const stillFailing =
-      followUp === 'still' || (explicit && !followUp && sameOrNoEntry && reportsFailure(text));
+    // that no entry or this same entry answers: the answer did not solve it; one that another entry
+    // answers was taken as a new question above). An unrelated message after an answer is a message
+    // of its own.
+    const stillFailing = followUp === 'still' || (explicit && !followUp && reportsFailure(text));
     if (!stillFailing) return undefined;
     const slot = limits.reserve(rate, at, { cooldown: false });
     if ('limited' in slot) return silent(slot.limited, { intent: entry.id });
