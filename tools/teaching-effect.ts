@@ -109,7 +109,7 @@ for (const seed of seeds) {
   const filesOnly = { kb, classifier: buildClassifier(kb.entries, { trainingOptions }) };
   const filesAndTaught = {
     kb,
-    classifier: buildClassifier(kb.entries, { training: extra.map((e) => e.labeled), trainingOptions }),
+    classifier: buildClassifier(kb.entries, { taught: extra.map((e) => e.labeled), trainingOptions }),
   };
   const figures = {
     before: summary(before.results),
