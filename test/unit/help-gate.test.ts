@@ -57,6 +57,41 @@ describe('readHelpRequest', () => {
     expect(verdictOf(text)).toBe('yes');
   });
 
+  it.each([
+    'SillyTavern crashes when I open the extensions menu',
+    'the chat freezes halfway through every reply',
+    'all my presets are gone after the update',
+    'no models in the dropdown after connecting',
+    'nothing happens when I press connect',
+    'the bot keeps saying the same line over and over',
+    'replies come out as gibberish with this preset',
+    'looks like I ran out of credits on openrouter',
+    'the reasoning is not displayed anymore',
+    'lorebook entries only trigger once, please fix',
+  ])('reads the plain problem statement %j as a help request', (text) => {
+    // Askers often describe what goes wrong without a question mark or the word "error".
+    expect(verdictOf(text)).toBe('yes');
+  });
+
+  it('reads "how can I solve this" as a question, not as a fix report', () => {
+    // "I solve" in a question once silenced the bot as if the asker had fixed it themselves.
+    expect(verdictOf("I can't connect to KoboldCpp at all. How can I solve this?")).toBe('yes');
+    expect(verdictOf('i solved it, the url was wrong')).toBe('no');
+  });
+
+  it.each(["it's fixed now, thanks everyone", 'everything is back to normal after a restart'])(
+    'reads the fix report %j as not a help request',
+    (text) => {
+      // A solved problem gets no answer.
+      expect(verdictOf(text)).toBe('no');
+    },
+  );
+
+  it('does not read "I was gone for a while" as a problem', () => {
+    // Only something that is gone (presets, chats) is a problem; the writer being away is not.
+    expect(verdictOf('sorry, I was gone for a while')).not.toBe('yes');
+  });
+
   it('does not read the same error words in a longer story as a pasted error', () => {
     // "Had that too last month, topped up and moved on" is chatter, not a request.
     expect(
