@@ -8,7 +8,7 @@ export type FollowUpKind = 'why' | 'fix' | 'still' | 'closing';
 const WHY =
   /^(?:but |ok(?:ay)? |so |and )?(?:why|what(?:'s| is)? (?:causes?|caused|the (?:cause|reason))|how come|what does (?:this|that|it) mean|why (?:does|is|did|do) (?:this|that|it))\b/;
 const FIX =
-  /\b(?:how (?:do|can|should|would) (?:i|we|you) (?:fix|solve|resolve|get rid of|stop) (?:it|this|that)|how to (?:fix|solve|resolve) (?:it|this|that)|what (?:should|do|can) i do(?: now| about (?:it|this|that))?|any fix|is there a fix|how do i fix)\b/;
+  /\b(?:how (?:do|can|should|would) (?:i|we|you) (?:fix|solve|resolve|get rid of|stop) (?:it|this|that)|how to (?:fix|solve|resolve) (?:it|this|that)|how (?:exactly )?(?:do|can|should|would) (?:i|we) (?:[\w']+ ){0,4}?(?:do|change|set|enable|disable|find) (?:it|this|that)|what (?:should|do|can) i do(?: now| about (?:it|this|that))?|any fix|is there a fix|how do i fix)\b/;
 // Only an explicit report that the answer did not solve it hands over to humans: a bare "again" or
 // "still" ("still new to ST, how do I …") does not.
 const STILL =
@@ -19,7 +19,7 @@ const STILL_ZH = /还是(?:没|不|一样|报错)|没有?用|不管用/;
 // after them: the asker is done, and a hand-over would call humans for nothing. "nvm" closes only
 // at the start and not as Node Version Manager ("nvm use 18").
 const CLOSING =
-  /^(?:thanks?|thank you|thx|ty|tysm|cheers|appreciate it|nvm(?! (?:use|install|ls|alias|version|\d))|never ?mind|(?:solved|fixed|resolved)(?! the| my| your| it by)|got it|gotcha|works now|it works|that worked|this worked|ok(?:ay)? (?:thanks|thx|ty|it works|works now|got it)|sorry (?:to|for) (?:have )?bother)|\b(?:(?:problem|issue|it)(?:'s| is| was| got| has been)? (?:resolved|solved|fixed)|sorry (?:to|for) (?:have |having )?bother(?:ed|ing)?|figured it out|never ?mind)\b/;
+  /^(?:thanks?|thank you|thx|ty|tysm|cheers|appreciate it|nvm(?! (?:use|install|ls|alias|version|\d))|never ?mind|(?:solved|fixed|resolved)(?! the| my| your| it by)|got it|gotcha|works now|it works|that worked|this worked|ok(?:ay)? (?:thanks|thx|ty|it works|works now|got it)|sorry (?:to|for) (?:have )?bother)|\b(?:(?:problem|issue|it)(?:'s| is| was| got| has been)? (?:now )?(?:resolved|solved|fixed)|(?:this|that)(?:'s| is| was| got| has been) (?:now )?(?:resolved|solved|fixed)|sorry (?:to|for) (?:have |having )?bother(?:ed|ing)?|figured it out|never ?mind)\b/;
 
 // "Thanks, I tried, but it didn't work": the thanks is politeness and the explicit report decides.
 // Anything that says the problem is over ("thanks, fixed it, although…") still closes.

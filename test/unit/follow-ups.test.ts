@@ -23,6 +23,9 @@ describe('detectFollowUp', () => {
     'what should i do now',
     'is there a fix?',
     'any fix?',
+    'how do I do that?',
+    'how exactly can I change that',
+    'how would I find it on android?',
   ])('reads %j as a "fix" follow-up', (text) => {
     // The asker gets the entry's ## Fix steps.
     expect(detectFollowUp(text)).toBe('fix');
@@ -46,6 +49,14 @@ describe('detectFollowUp', () => {
     // The bot hands the asker over to humans instead of repeating itself.
     expect(detectFollowUp(text)).toBe('still');
   });
+
+  it.each(['that fixed nothing, same thing', 'is this fixed in 1.13?'])(
+    'does not read %j as closing the exchange',
+    (text) => {
+      // "this/that" closes only with "is / was / has been … fixed": a question or a failure keeps it open.
+      expect(detectFollowUp(text)).not.toBe('closing');
+    },
+  );
 
   it('does not read Node Version Manager as "nvm" (nevermind)', () => {
     // "works in nvm 17, fails in nvm 18 with an error" is still a problem, not the asker closing.
@@ -77,6 +88,8 @@ describe('detectFollowUp', () => {
     'nevermind, my bad',
     'ok thanks it works',
     'resolved',
+    'turned out the model was down, this is solved for me now',
+    "ok that's fixed",
   ])('reads %j as closing the exchange', (text) => {
     // Thanks, "resolved" and apologies end the conversation: no hand-over, no further answer.
     expect(detectFollowUp(text)).toBe('closing');
