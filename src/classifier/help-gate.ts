@@ -29,6 +29,10 @@ const CLOSING_START =
 const NOT_A_REQUEST =
   /\[(?:request|feature|ux)|\b(?:feature[ _-]?request|(?:it'?ll|it will|it would|would) be (?:so )?(?:much )?(?:nice|nicer|great|cool|better) (?:if|to)|could you add|can you add|you should add|turns out|figured it out|(?:it'?s|its|all|everything'?s?) (?:fine|good|ok|okay|working) now|(?:that'?s what|this|that) fixed|fixed (?:it|this|that|the \w+) for me|worked for me|i (?:just )?(?:solved|fixed|figured)|works now|working now|solved (?:it|by)|fixed it|(?:it'?s|its|it is|that'?s|everything'?s?) (?:fixed|solved|resolved)|back to normal|my (?:own )?fault|my bad)\b/;
 
+// "+1", "same here", "I have the same issue": someone else's problem, already asked in the thread.
+const ME_TOO =
+  /^(?:\+1|me too|same(?: here| issue| problem| error| thing)|(?:i'?m |i am )?(?:also )?(?:having|getting|facing) the same|i (?:also )?(?:have|had|got) the (?:same|exact same))\b/;
+
 // Opinions and replies in a discussion ("I don't think that's right, ...") are not requests,
 // unless they also ask or paste something.
 const OPINION_START =
@@ -83,6 +87,7 @@ export function readHelpRequest(text: string): HelpSignals {
   if ((CLOSING_START.test(t) && !newQuestionAfterThanks) || NOT_A_REQUEST.test(t)) {
     return { verdict: 'no', reason: 'reads as thanks, a fix report or a feature request' };
   }
+  if (ME_TOO.test(t) && !t.includes('?')) return { verdict: 'no', reason: "a +1 on someone else's problem" };
   // "@vex try ticking …": addressed to another person, not to the bot.
   if (/^(?:@(?!everyone|here)\S|<@!?\d)/.test(t))
     return { verdict: 'no', reason: 'addressed to someone else' };

@@ -87,6 +87,21 @@ describe('readHelpRequest', () => {
     },
   );
 
+  it.each([
+    'same here',
+    '+1',
+    'Same error here, on the free deepseek too',
+    "I'm having the same issue since yesterday",
+  ])('reads the me-too %j as not a help request', (text) => {
+    // Someone else's problem, already asked in the thread: the bot does not answer every "+1".
+    expect(verdictOf(text)).toBe('no');
+  });
+
+  it('still reads a me-too that asks something as a help request', () => {
+    // "Same here, what do I do?" is a question of the writer's own.
+    expect(verdictOf('same issue here, getting 402 on every model. what do I do?')).toBe('yes');
+  });
+
   it('does not read "I was gone for a while" as a problem', () => {
     // Only something that is gone (presets, chats) is a problem; the writer being away is not.
     expect(verdictOf('sorry, I was gone for a while')).not.toBe('yes');
