@@ -199,6 +199,8 @@ describe('readsAsAdviceToOthers', () => {
     'you need to top up credits first',
     'just wait a minute, free models are rate limited',
     'try turning streaming off',
+    'that just means the model is busy right now, give it a minute',
+    "you're seeing that because the key has no credits left",
   ])('reads %j as advice to someone else', (text) => {
     // People helping people: the bot never answers on top of a helper.
     expect(readsAsAdviceToOthers(text)).toBe(true);
@@ -212,6 +214,7 @@ describe('readsAsAdviceToOthers', () => {
     'my model list is empty after connecting',
     'is there a way to use free models?',
     'Open WebUI fails to connect to ollama on port 11434',
+    'I get a 401, which usually means a bad key, but mine is brand new. what else could it be?',
   ])("reads %j as the writer's own question", (text) => {
     // Askers describe their own problem; those messages stay the bot's business.
     expect(readsAsAdviceToOthers(text)).toBe(false);
