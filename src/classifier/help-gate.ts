@@ -24,10 +24,10 @@ const ERROR_LINE_WORDS = 15;
 
 // Openings that thank someone or close a problem.
 const CLOSING_START =
-  /^(?:psa|fyi|pro ?tip|tip|thanks?|thank you|thx|ty|tysm|cheers|appreciate|nvm|never ?mind|solved|fixed|resolved|got it|gotcha|works now|it works|that worked|this worked|ah,? (?:thanks|ok|i see|excuse))\b/;
+  /^(?:psa|fyi|fwiw|for what it'?s worth|pro ?tip|tip|thanks?|thank you|thx|ty|tysm|cheers|appreciate|nvm|never ?mind|solved|fixed|resolved|got it|gotcha|works now|it works|that worked|this worked|ah,? (?:thanks|ok|i see|excuse))\b/;
 // Feature requests and fix reports anywhere in the message.
 const NOT_A_REQUEST =
-  /\[(?:request|feature|ux)|\b(?:feature[ _-]?request|(?:it'?ll|it will|it would|would) be (?:so )?(?:much )?(?:nice|nicer|great|cool|better) (?:if|to)|could you add|can you add|you should add|turns out|figured it out|(?:it'?s|its|all|everything'?s?) (?:fine|good|ok|okay|working) now|(?:that'?s what|this|that) fixed|fixed (?:it|this|that|the \w+) for me|worked for me|i (?:just )?(?:solved|fixed|figured)|works now|working now|solved (?:it|by)|fixed it|(?:it'?s|its|it is|that'?s|everything'?s?) (?:fixed|solved|resolved)|back to normal|my (?:own )?fault|my bad)\b/;
+  /\[(?:request|feature|ux)|\b(?:feature[ _-]?request|(?:it'?ll|it will|it would|would) be (?:so )?(?:much )?(?:nice|nicer|great|cool|better) (?:if|to)|could you add|can you add|you should add|turns out|figured it out|(?:it'?s|its|all|everything'?s?) (?:fine|good|ok|okay|working) now|(?:that'?s what|this|that) fixed|fixed (?:it|this|that|the \w+) for me|worked for me|(?:did|done|does) the trick|i (?:just )?(?:solved|fixed|figured)|works now|working now|solved (?:it|by)|fixed it|(?:it'?s|its|it is|that'?s|everything'?s?) (?:fixed|solved|resolved)|back to normal|my (?:own )?fault|my bad)\b/;
 
 // "+1", "same here", "I have the same issue": someone else's problem, already asked in the thread.
 const ME_TOO =

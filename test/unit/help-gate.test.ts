@@ -13,6 +13,8 @@ describe('readHelpRequest', () => {
     'ok it works now after a restart',
     'turns out i had the wrong model selected lol',
     'my bad, wrong key',
+    'switching the context template did the trick',
+    'fwiw I get empty replies with that model too, most of the time',
   ])('reads the thanks or fix report %j as not a help request', (text) => {
     // The bot stays silent when someone closes their own problem, even if it mentions an error word.
     expect(verdictOf(text)).toBe('no');
