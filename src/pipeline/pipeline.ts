@@ -78,6 +78,10 @@ export function createPipeline({ knowledge, store, config, now = Date.now, judge
   const threadsTakenOver = createBoundedCache<string, true>(REMEMBERED);
   // `${conversation}:${asker}` → when another person (staff or not) replied to the asker.
   const humanRepliedTo = createBoundedCache<string, number>(REMEMBERED);
+  // `${conversation}:${asker}` → the asker's last message here that got no answer. In Discord one
+  // question is often several messages ("my ST won't connect to openrouter" … "it says 401"): the
+  // next message is read together with it. Memory only, for the follow-up window.
+  const unansweredBefore = createBoundedCache<string, { text: string; at: number }>(REMEMBERED);
 
   function leakedKeyWarning(message: IncomingMessage): Decision | undefined {
     const leaked = leakedKeyKinds(findLeakedKeys(message.content), message.attachmentText);
@@ -185,7 +189,33 @@ export function createPipeline({ knowledge, store, config, now = Date.now, judge
     const continues = exchange?.handedOver ? undefined : exchange;
     const asFollowUp = continues && decideFollowUp(message, text, continues, explicit, classification, at);
     if (asFollowUp) return asFollowUp;
-    return decideAnswer(message, text, classification, exchange, at, !followUp);
+    return decideAnswer(
+      message,
+      text,
+      withWhatCameBefore(message, text, classification, at),
+      exchange,
+      at,
+      !followUp,
+    );
+  }
+
+  /**
+   * A message the classifier cannot answer alone, read together with the asker's unanswered message
+   * just before it here: the answer when the two make one question. Thanks and fix reports stay
+   * what they are.
+   */
+  function withWhatCameBefore(
+    message: IncomingMessage,
+    text: string,
+    classification: Classification,
+    at: number,
+  ): Classification {
+    if (classification.rule === 'answer' || classification.helpRequest.verdict === 'no')
+      return classification;
+    const before = unansweredBefore.get(`${conversationOf(message)}:${message.author.id}`);
+    if (!before || at - before.at > windowMs) return classification;
+    const together = knowledge().classifier.classify(`${before.text}\n${text}`, message.guildId);
+    return together.rule === 'answer' ? together : classification;
   }
 
   /** The asker refers back to the exchange: Why, Fix, hand-over or silence; undefined for a new message. */
@@ -362,6 +392,10 @@ export function createPipeline({ knowledge, store, config, now = Date.now, judge
   function commit(message: IncomingMessage, decision: Decision, sentMessageId?: string): number | undefined {
     handledIds.set(message.id, true);
     noteHumanReplies(message);
+    const asker = `${conversationOf(message)}:${message.author.id}`;
+    if (decision.reason === 'silent: no confident answer')
+      unansweredBefore.set(asker, { text: withoutQuotes(message.content), at: now() });
+    else if (sentMessageId !== undefined) unansweredBefore.delete(asker);
     if (decision.leakedKey) warnedIds.set(message.id, true);
     applyTextCommand(store, message, decision);
     if (decision.unanswered) {

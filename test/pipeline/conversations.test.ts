@@ -4,8 +4,11 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { Classification } from '../../src/classifier/classifier.ts';
+import { readHelpRequest } from '../../src/classifier/help-gate.ts';
 import { loadKnowledgeState } from '../../src/knowledge/state.ts';
 import { openStore } from '../../src/store/store.ts';
+import { undecided } from '../support/classification.ts';
 import { askersThread, realKnowledge, testPipeline } from '../support/pipeline.ts';
 
 const PASTED_401 =
@@ -185,6 +188,54 @@ describe('a bare call for help', () => {
     // "help" says nothing about the problem yet; the next message will.
     const { say } = testPipeline();
     expect((await say(text)).reply).toBeUndefined();
+  });
+});
+
+describe('one question in several messages', () => {
+  const OPENER = 'hey guys quick question about openrouter';
+  const QUESTION = 'where do I put my key in sillytavern?';
+
+  it('answers the second message read together with the first, with the real classifier', async () => {
+    // Discord askers split a question over messages; neither alone is clear enough, together they are.
+    const { say } = testPipeline();
+    expect((await say(OPENER)).reply).toBeUndefined();
+    expect(await say(QUESTION)).toMatchObject({ kind: 'answer', intent: 'connect-openrouter' });
+  });
+
+  // Decided only when the text names both OpenRouter and a key: what each test feeds it is clear.
+  const classify = (text: string): Classification =>
+    /openrouter/i.test(text) && /\bkey\b/i.test(text)
+      ? {
+          candidates: [{ intent: 'connect-openrouter', score: 0.95, evidence: [] }],
+          noneScore: 0.01,
+          helpRequest: readHelpRequest(text),
+          rule: 'answer',
+          intent: 'connect-openrouter',
+          confidence: 0.95,
+        }
+      : { ...undecided(['connect-openrouter']), helpRequest: readHelpRequest(text) };
+
+  it("does not read one person's message together with another's", async () => {
+    // Someone else's half-question never completes mine: the second asker gets silence.
+    const { pipeline, messageFrom, clock } = testPipeline({ classify });
+    await pipeline.handle(messageFrom('first', OPENER));
+    clock.now += 60_000;
+    expect((await pipeline.handle(messageFrom('second', QUESTION))).reply).toBeUndefined();
+  });
+
+  it('does not reach back past the follow-up window', async () => {
+    // An hour later the earlier message is another conversation: silence, as for the message alone.
+    const { say, clock } = testPipeline({ classify });
+    await say(OPENER);
+    clock.now += 60 * 60_000;
+    expect((await say(QUESTION)).reply).toBeUndefined();
+  });
+
+  it('does not answer thanks or a fix report because of what came before', async () => {
+    // "thanks, got it" after an unanswered question closes it; the bot does not answer it late.
+    const { say } = testPipeline({ classify });
+    expect((await say('openrouter keeps failing for me')).reply).toBeUndefined();
+    expect((await say('thanks, the key was wrong')).reply).toBeUndefined();
   });
 });
 
