@@ -25,6 +25,8 @@ const ERROR_LINE_WORDS = 15;
 // Openings that thank someone or close a problem.
 const CLOSING_START =
   /^(?:psa|fyi|fwiw|for what it'?s worth|pro ?tip|tip|thanks?|thank you|thx|ty|tysm|cheers|appreciate|nvm|never ?mind|solved|fixed|resolved|got it|gotcha|works now|it works|that worked|this worked|ah,? (?:thanks|ok|i see|excuse))\b/;
+// The same in Chinese: thanks (谢谢, 感谢, 多谢) and "solved" (已解决, 解决了, 搞定了).
+const CLOSING_ZH = /^(?:谢谢|感谢|多谢)|已解决|解决了|搞定了/;
 // Feature requests and fix reports anywhere in the message.
 const NOT_A_REQUEST =
   /\[(?:request|feature|ux)|\b(?:feature[ _-]?request|(?:it'?ll|it will|it would|would) be (?:so )?(?:much )?(?:nice|nicer|great|cool|better) (?:if|to)|could you add|can you add|you should add|turns out|figured it out|(?:it'?s|its|all|everything'?s?) (?:fine|good|ok|okay|working) now|(?:that'?s what|this|that) fixed|fixed (?:it|this|that|the \w+) for me|worked for me|(?:did|done|does) the trick|i (?:just )?(?:solved|fixed|figured)|works now|working now|solved (?:it|by)|fixed it|(?:it'?s|its|it is|that'?s|everything'?s?) (?:fixed|solved|resolved)|back to normal|my (?:own )?fault|my bad)\b/;
@@ -89,7 +91,7 @@ export function readHelpRequest(text: string): HelpSignals {
   if (BARE_CALL_FOR_HELP.test(t)) return { verdict: 'no', reason: 'a call for help without the problem' };
   // "thanks! but now I get 402, what do I do?" is a new request despite its polite opening.
   const newQuestionAfterThanks = CLOSING_START.test(t) && t.includes('?') && PASTED_ERROR.test(t);
-  if ((CLOSING_START.test(t) && !newQuestionAfterThanks) || NOT_A_REQUEST.test(t)) {
+  if ((CLOSING_START.test(t) && !newQuestionAfterThanks) || NOT_A_REQUEST.test(t) || CLOSING_ZH.test(t)) {
     return { verdict: 'no', reason: 'reads as thanks, a fix report or a feature request' };
   }
   if (ME_TOO.test(t) && !t.includes('?')) return { verdict: 'no', reason: "a +1 on someone else's problem" };

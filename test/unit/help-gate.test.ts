@@ -15,6 +15,8 @@ describe('readHelpRequest', () => {
     'my bad, wrong key',
     'switching the context template did the trick',
     'fwiw I get empty replies with that model too, most of the time',
+    '谢谢！', // "thanks!"
+    '换了新的key，问题解决了', // "changed to a new key, the problem is solved"
   ])('reads the thanks or fix report %j as not a help request', (text) => {
     // The bot stays silent when someone closes their own problem, even if it mentions an error word.
     expect(verdictOf(text)).toBe('no');
