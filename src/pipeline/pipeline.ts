@@ -392,8 +392,15 @@ export function createPipeline({ knowledge, store, config, now = Date.now, judge
   function commit(message: IncomingMessage, decision: Decision, sentMessageId?: string): number | undefined {
     handledIds.set(message.id, true);
     noteHumanReplies(message);
+    // Kept to be read with the next message: a question not clear enough alone. Not thanks or a fix
+    // report, and never a message a moderator said not to answer (the next "any ideas?" must not
+    // bring its answer after all).
     const asker = `${conversationOf(message)}:${message.author.id}`;
-    if (decision.reason === 'silent: no confident answer')
+    if (
+      decision.reason === 'silent: no confident answer' &&
+      decision.rule !== 'silent: not a help request' &&
+      decision.rule !== 'silent: a moderator said not to answer this'
+    )
       unansweredBefore.set(asker, { text: withoutQuotes(message.content), at: now() });
     else if (sentMessageId !== undefined) unansweredBefore.delete(asker);
     if (decision.leakedKey) warnedIds.set(message.id, true);

@@ -343,4 +343,32 @@ describe("moderators' verdicts", () => {
     const answered = await inB.say(question, { guildId: 'server-b' });
     expect(answered.rule).not.toBe('silent: a moderator said not to answer this');
   });
+
+  it("are not undone by the asker's next message", async () => {
+    // "any ideas?" after a message a moderator silenced is not read together with it. (The stand-in
+    // classifier answers the silenced question whenever it comes with more text, as a model may.)
+    const question = 'how do I fix error 402 insufficient credits on openrouter?';
+    const classify = (text: string): Classification => {
+      const helpRequest = readHelpRequest(text);
+      if (text === question)
+        return {
+          ...undecided(['error-402-credits']),
+          helpRequest,
+          rule: 'silent: a moderator said not to answer this',
+        };
+      if (!text.includes(question)) return { ...undecided(['error-402-credits']), helpRequest };
+      const best = { intent: 'error-402-credits', score: 0.99, evidence: [] };
+      return {
+        candidates: [best],
+        noneScore: 0,
+        helpRequest,
+        rule: 'answer',
+        intent: best.intent,
+        confidence: 0.99,
+      };
+    };
+    const { say } = testPipeline({ classify });
+    expect((await say(question)).rule).toBe('silent: a moderator said not to answer this');
+    expect((await say('any ideas? still stuck')).reply).toBeUndefined();
+  });
 });
