@@ -81,7 +81,9 @@ export function createPipeline({ knowledge, store, config, now = Date.now, judge
   // `${conversation}:${asker}` → the asker's last message here that got no answer. In Discord one
   // question is often several messages ("my ST won't connect to openrouter" … "it says 401"): the
   // next message is read together with it. Memory only, for the follow-up window.
-  const unansweredBefore = createBoundedCache<string, { text: string; at: number }>(REMEMBERED);
+  const unansweredBefore = createBoundedCache<string, { text: string; at: number; messageId: string }>(
+    REMEMBERED,
+  );
 
   function leakedKeyWarning(message: IncomingMessage): Decision | undefined {
     const leaked = leakedKeyKinds(findLeakedKeys(message.content), message.attachmentText);
@@ -189,19 +191,22 @@ export function createPipeline({ knowledge, store, config, now = Date.now, judge
     const continues = exchange?.handedOver ? undefined : exchange;
     const asFollowUp = continues && decideFollowUp(message, text, continues, explicit, classification, at);
     if (asFollowUp) return asFollowUp;
-    return decideAnswer(
+    const together = withWhatCameBefore(message, text, classification, at);
+    const decision = await decideAnswer(
       message,
       text,
-      withWhatCameBefore(message, text, classification, at),
+      together?.classification ?? classification,
       exchange,
       at,
       !followUp,
     );
+    return together && decision.kind === 'answer' ? { ...decision, completes: together.messageId } : decision;
   }
 
   /**
    * A message the classifier cannot answer alone, read together with the asker's unanswered message
-   * just before it here: the answer when the two make one question. Thanks and fix reports stay
+   * just before it here: when the two make one question, their classification and the earlier
+   * message's id (it leaves the review queue once the answer is sent). Thanks and fix reports stay
    * what they are.
    */
   function withWhatCameBefore(
@@ -209,13 +214,12 @@ export function createPipeline({ knowledge, store, config, now = Date.now, judge
     text: string,
     classification: Classification,
     at: number,
-  ): Classification {
-    if (classification.rule === 'answer' || classification.helpRequest.verdict === 'no')
-      return classification;
+  ): { classification: Classification; messageId: string } | undefined {
+    if (classification.rule === 'answer' || classification.helpRequest.verdict === 'no') return undefined;
     const before = unansweredBefore.get(`${conversationOf(message)}:${message.author.id}`);
-    if (!before || at - before.at > windowMs) return classification;
+    if (!before || at - before.at > windowMs) return undefined;
     const together = knowledge().classifier.classify(`${before.text}\n${text}`, message.guildId);
-    return together.rule === 'answer' ? together : classification;
+    return together.rule === 'answer' ? { classification: together, messageId: before.messageId } : undefined;
   }
 
   /** The asker refers back to the exchange: Why, Fix, hand-over or silence; undefined for a new message. */
@@ -401,8 +405,10 @@ export function createPipeline({ knowledge, store, config, now = Date.now, judge
       decision.rule !== 'silent: not a help request' &&
       decision.rule !== 'silent: a moderator said not to answer this'
     )
-      unansweredBefore.set(asker, { text: withoutQuotes(message.content), at: now() });
+      unansweredBefore.set(asker, { text: withoutQuotes(message.content), at: now(), messageId: message.id });
     else if (sentMessageId !== undefined) unansweredBefore.delete(asker);
+    if (sentMessageId !== undefined && decision.completes)
+      store.forgetUnanswered(message.guildId, decision.completes);
     if (decision.leakedKey) warnedIds.set(message.id, true);
     applyTextCommand(store, message, decision);
     if (decision.unanswered) {

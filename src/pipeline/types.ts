@@ -109,6 +109,8 @@ export interface Decision {
   feedback?: boolean;
   /** Recorded by commit, only after the reply was sent. */
   record?: AnswerToRecord;
+  /** The asker's earlier message this answer also answers (a question split over two messages). */
+  completes?: string;
   /** A help request nobody answered, kept (shortened, keys redacted) for moderators. */
   unanswered?: { text: string; topIntent?: string; confidence?: number; rule: string };
   /** A text command's effect: applied by commit whether or not the acknowledgement got through. */

@@ -175,6 +175,7 @@ export function openStore(file: string, now: () => number = Date.now) {
        VALUES (@guildId, @channelId, @userId, @messageId, @text, @topIntent, @confidence, @reason, @createdAt)`,
     ),
     deleteUnansweredBefore: db.prepare('DELETE FROM unanswered WHERE created_at < ?'),
+    forgetUnanswered: db.prepare('DELETE FROM unanswered WHERE guild_id = ? AND message_id = ?'),
     // Votes go with their answer, so that no user id outlives the retention period.
     deleteVotesBefore: db.prepare(
       `DELETE FROM feedback WHERE created_at < @before OR answer_message_id IN
@@ -273,6 +274,10 @@ export function openStore(file: string, now: () => number = Date.now) {
       }[],
     recordUnanswered: (record: UnansweredRecord) => {
       statements.recordUnanswered.run({ topIntent: null, confidence: null, ...record, createdAt: now() });
+    },
+    /** A message that was answered after all (the first part of a split question) leaves the queue. */
+    forgetUnanswered: (guildId: string, messageId: string) => {
+      statements.forgetUnanswered.run(guildId, messageId);
     },
     /** Deletes unanswered questions older than the retention period; returns how many. */
     pruneUnanswered: (retentionDays: number) =>

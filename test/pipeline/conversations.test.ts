@@ -231,6 +231,16 @@ describe('one question in several messages', () => {
     expect((await say(QUESTION)).reply).toBeUndefined();
   });
 
+  it("takes the first part off the moderators' review queue once both are answered", async () => {
+    // The first message read alone was an unanswered help request; answered together, it is not.
+    const { say, store } = testPipeline({ classify });
+    const first = await say('my openrouter setup is broken');
+    expect(first.unanswered).toBeDefined();
+    expect(store.taught.review('g1', 5).unanswered).toHaveLength(1);
+    expect((await say('where do I put the key?')).kind).toBe('answer');
+    expect(store.taught.review('g1', 5).unanswered).toHaveLength(0);
+  });
+
   it('does not answer thanks or a fix report because of what came before', async () => {
     // "thanks, got it" after an unanswered question closes it; the bot does not answer it late.
     const { say } = testPipeline({ classify });
