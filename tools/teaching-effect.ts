@@ -1,8 +1,9 @@
-// npx tsx tools/teaching-effect.ts [--misses 20] [--folds 5] [--seeds 3] [--fold-order]: what moderators'
-// teaching is worth. Cross-validates the training corpus (eval/train.jsonl, folds grouped by source),
-// takes the first N standalone messages it gets wrong (in the file's order, as issue 14 words it;
-// --fold-order: in the order the folds are measured, this tool's choice until 2026-12-03), and teaches one fact for each through the same
-// store calls and text preparation as the Discord commands:
+// npx tsx tools/teaching-effect.ts [--misses 20] [--folds 5] [--seeds 3] [--fold-order]: what
+// moderators' teaching is worth. Cross-validates the training corpus (eval/train.jsonl, folds grouped
+// by source), takes the first N standalone messages it gets wrong (in the file's order, as issue 14
+// words it; --fold-order: in the order the folds are measured, this tool's choice until 2026-12-03),
+// and teaches one fact for each through the same store calls and text preparation as the Discord
+// commands:
 //   - missed or answered with the wrong entry → "Answer with…" (or "Wrong entry"): an example;
 //   - answered although it needs no answer → "Shouldn't answer": a negative.
 // Then it cross-validates again with those taught examples in training, leaving each one out
@@ -51,13 +52,12 @@ const summary = (results: TurnResult[]) => {
 
 // The misses a moderator would see are the shipped model's (the default training seed).
 const shipped = await crossValidate(kb, cases, k);
-const fileOrder = new Map(cases.map((c, index) => [c.id, index]));
-const misses = shipped.results
-  .filter((r) => r.turn === 0 && !r.correct)
-  .sort((a, b) =>
-    process.argv.includes('--fold-order') ? 0 : fileOrder.get(a.caseId)! - fileOrder.get(b.caseId)!,
-  )
-  .slice(0, missesToTeach);
+const wrong = shipped.results.filter((r) => r.turn === 0 && !r.correct);
+if (!process.argv.includes('--fold-order')) {
+  const fileOrder = new Map(cases.map((c, index) => [c.id, index]));
+  wrong.sort((a, b) => fileOrder.get(a.caseId)! - fileOrder.get(b.caseId)!);
+}
+const misses = wrong.slice(0, missesToTeach);
 const taughtIds = new Set(misses.map((m) => m.caseId));
 
 // The moderators' store, on a real SQLite file, as on Discord.
