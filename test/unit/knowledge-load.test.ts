@@ -1,16 +1,19 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CORE_SCHEMA, load as loadYaml } from 'js-yaml';
 import { afterEach, describe, expect, it } from 'vitest';
+import { parseDocument } from 'yaml';
 import type { KnowledgeBase } from '../../src/knowledge/entry.ts';
-import { DEFAULT_FOOTER, loadKnowledge } from '../../src/knowledge/load.ts';
+import { DEFAULT_FOOTER, loadKnowledge, splitFrontmatter } from '../../src/knowledge/load.ts';
 import {
   DISCORD_MESSAGE_LIMIT,
   defuseMentions,
   renderAnswer,
   renderFollowUp,
 } from '../../src/knowledge/render.ts';
+import { entryMarkdown, syntheticEntries } from '../../tools/bench/synthetic.ts';
 
 const VALID = readFileSync(
   fileURLToPath(new URL('../fixtures/knowledge/key-not-saved.md', import.meta.url)),
@@ -371,5 +374,30 @@ describe('the real knowledge folder', () => {
         expect(text.endsWith(footer), `${label} ends with the footer`).toBe(true);
       }
     }
+  });
+});
+
+describe('the two YAML readers', () => {
+  // Valid files are read by js-yaml (fast), broken ones again by `yaml` (its error positions feed
+  // the hints above). A file the two read differently would change an entry depending on which
+  // reader ran, so they must agree on everything a moderator writes: the shipped entries and the
+  // bench's generated ones (quotes, colons, backticks, long lists).
+  const frontmatters = [
+    ...readdirSync(REAL_KNOWLEDGE)
+      .filter((name) => name.endsWith('.md') && name !== 'README.md' && !name.startsWith('_'))
+      .map((name) => readFileSync(path.join(REAL_KNOWLEDGE, name), 'utf8')),
+    ...syntheticEntries(200, { seed: 5 }).map(entryMarkdown),
+  ].map((source) => splitFrontmatter(source)?.yaml ?? '');
+
+  it('read every knowledge file to the same value', () => {
+    expect(frontmatters.length).toBeGreaterThan(200);
+    for (const yaml of frontmatters)
+      expect(loadYaml(yaml, { schema: CORE_SCHEMA })).toEqual(parseDocument(yaml).toJS());
+  });
+
+  it('keep a date as the text the moderator wrote', () => {
+    const yaml = 'last_verified: 2026-11-28\n';
+    expect(loadYaml(yaml, { schema: CORE_SCHEMA })).toEqual({ last_verified: '2026-11-28' });
+    expect(parseDocument(yaml).toJS()).toEqual({ last_verified: '2026-11-28' });
   });
 });
