@@ -9,6 +9,11 @@ export type HelpVerdict = 'yes' | 'no' | 'unclear';
 const QUESTION_START =
   /^(?:help|how|why|what|whats|where|when|which|who|is|are|can|could|does|do|did|should|would|will|any|anyone|anybody|has|have|am|wtf|help)\b/;
 
+// A question after a first sentence, without a question mark ("ok connected now. what instruct
+// template do i use"). Only question words: "will post later" or "have a nice day" start sentences too.
+const LATER_QUESTION =
+  /[.!:\n]\s*(?:how|why|what|whats|where|which|is there|are there|(?:can|could|do|should) (?:i|you|we|someone|anyone))\b/;
+
 const PROBLEM =
   /\b(?:not working|n[o']?t work|doesn'?t|does not|don'?t|do not|didn'?t|did not|won'?t|can'?t|cannot|couldn'?t|could not|wouldn'?t|would not|will not|isn'?t|is not|aren'?t|are not|wasn'?t|never|unable|no (?:response|reply|output|answer|results?|models?|options?)|nothing (?:is |was )?(?:happens|happened|shows?|showing|shown|appears?|loads?|works?)|(?:run|ran|running) out of|out of (?:credits|funds|quota)|incorrect|not correct|discrepanc\w*|mismatch\w*|only (?:shows?|lists?|see|get)|not (?:shown?|showing|displayed|displaying|visible|listed|appearing|loading)|can'?t find|fail(?:s|ed|ing|ure)?|broken?|breaks|stuck|issues?|problems?|trouble|any ideas?|please fix|(?:need|pls|please|any|some) help|help (?:me|pls|please)|bug|error|errors|exception|crash(?:es|ed|ing)?|freez(?:es|ing)|frozen|hangs?|gibberish|(?<!\bi )(?:is|are|was|were|all) gone|over and over|keeps?|stopp?(?:s|ed)?|nothing happens|empty|blank|cut(?:s|ting)? off|truncat\w*|refus\w*|invalid|unauthori[sz]ed|forbidden|denied|exceeded|times? ?out|timed? ?out|rate.?limit\w*|wrong|weird|instead|missing|disappear\w*|no longer|suddenly|anymore|charged|expire\w*|repeat\w*|loop\w*|how (?:do|can|to|would|should)|is there (?:a|any) way|idk|confus\w*)\b/;
 
@@ -101,7 +106,8 @@ export function readHelpRequest(text: string): HelpSignals {
   if (PASTED_ERROR.test(t)) return { verdict: 'yes', reason: 'pasted error' };
   if (ERROR_LINE.test(t) && t.split(/\s+/).length <= ERROR_LINE_WORDS)
     return { verdict: 'yes', reason: 'pasted error' };
-  if (t.includes('?') || QUESTION_START.test(t)) return { verdict: 'yes', reason: 'question' };
+  if (t.includes('?') || QUESTION_START.test(t) || LATER_QUESTION.test(t))
+    return { verdict: 'yes', reason: 'question' };
   if (OPINION_START.test(t)) return { verdict: 'unclear', reason: 'reads as an opinion' };
   if (PROBLEM.test(t)) return { verdict: 'yes', reason: 'describes a problem' };
   return { verdict: 'unclear', reason: 'no question, problem or error' };

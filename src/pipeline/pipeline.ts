@@ -156,8 +156,7 @@ export function createPipeline({ knowledge, store, config, now = Date.now, judge
       return silent('ignored: reply to an answer for someone else', { intent: repliedTo.intent });
     if (!repliedTo && message.replyTo?.authorId && message.replyTo.authorId !== message.author.id)
       return silent('ignored: reply to someone else');
-    if (message.mentionsOthers || readsAsAdviceToOthers(withoutQuotes(message.content)))
-      return silent('ignored: advice to someone else');
+    if (message.mentionsOthers) return silent('ignored: advice to someone else');
     return { repliedTo };
   }
 
@@ -167,6 +166,10 @@ export function createPipeline({ knowledge, store, config, now = Date.now, judge
     if ('kind' in guarded) return guarded;
     const { exchange, explicit } = exchangeFor(message, guarded.repliedTo, at);
     const text = withoutQuotes(message.content);
+    // "set it to text completion like it said, still no connection" reads like advice, but in the
+    // asker's own exchange it is their report on the answer: only there does a follow-up win.
+    if (readsAsAdviceToOthers(text) && !(exchange && detectFollowUp(text)))
+      return silent('ignored: advice to someone else');
     // A screenshot or message.txt is read like a pasted log: its error lines join the message, and
     // "getting this on every message" with an error in the picture is a request for help.
     const { classifier } = knowledge();

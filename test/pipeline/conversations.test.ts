@@ -100,6 +100,26 @@ describe('people helping people', () => {
     expect(await say(advice)).toMatchObject({ kind: 'silent', reason: 'ignored: advice to someone else' });
   });
 
+  it("hands over when the asker's own report on the answer sounds like advice", async () => {
+    // "set a new key … like it said, still no connection" starts like an instruction to someone else,
+    // but it is alice telling the bot its answer did not help: she is handed over, not ignored.
+    const { say } = testPipeline();
+    await say(PASTED_401);
+    const report = await say('set a new key in the api connection like it said, still no connection');
+    expect(report).toMatchObject({ kind: 'handover', intent: 'error-401-unauthorized' });
+  });
+
+  it('still ignores the same words from a helper who has no exchange of their own', async () => {
+    // bob helps alice in the open channel; he asked nothing, so his "still" is advice, not a report.
+    const h = testPipeline();
+    await h.say(PASTED_401);
+    const helper = h.messageFrom('bob', 'try a new key and paste it again, if it still fails check for spaces');
+    expect(await h.pipeline.decide(helper)).toMatchObject({
+      kind: 'silent',
+      reason: 'ignored: advice to someone else',
+    });
+  });
+
   it('never answers a message that mentions another member', async () => {
     // "<@123> you need a new key, the 401 means it was revoked" is addressed to that member.
     const { say } = testPipeline();

@@ -26,6 +26,7 @@ describe('detectFollowUp', () => {
     'how do I do that?',
     'how exactly can I change that',
     'how would I find it on android?',
+    'what do i actually run',
   ])('reads %j as a "fix" follow-up', (text) => {
     // The asker gets the entry's ## Fix steps.
     expect(detectFollowUp(text)).toBe('fix');
@@ -34,6 +35,9 @@ describe('detectFollowUp', () => {
   it.each([
     'still not working',
     'still getting the same error',
+    'added $5 like you said and it still says insufficient credits',
+    'ticked enabled and hit apply, still silent',
+    'restarted it, still forbidden',
     "didn't help",
     'did not work',
     'no luck',

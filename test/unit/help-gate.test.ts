@@ -32,6 +32,22 @@ describe('readHelpRequest', () => {
     expect(verdictOf(text)).toBe('no');
   });
 
+  it.each([
+    'ok connected now. what instruct template do i use for a mistral model',
+    'got st running on my phone. how do i get it to stay awake',
+  ])('reads a question after a first sentence, without a question mark, as a request: %j', (text) => {
+    // The asker's second sentence asks something; the bot may answer it.
+    expect(readHelpRequest(text)).toEqual({ verdict: 'yes', reason: 'question' });
+  });
+
+  it.each(['updated to 1.13 today. will post my preset later', 'thx all. have a nice day'])(
+    'does not read a later sentence that only starts like a question as one: %j',
+    (text) => {
+      // "will", "have", "do" open statements too; only question words count after the first sentence.
+      expect(verdictOf(text)).not.toBe('yes');
+    },
+  );
+
   it.each(['lol same', 'good morning everyone', 'nice preset', 'please add a dark mode to the model list'])(
     'does not read the chatter %j as a help request',
     (text) => {
