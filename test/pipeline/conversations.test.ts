@@ -113,7 +113,10 @@ describe('people helping people', () => {
     // bob helps alice in the open channel; he asked nothing, so his "still" is advice, not a report.
     const h = testPipeline();
     await h.say(PASTED_401);
-    const helper = h.messageFrom('bob', 'try a new key and paste it again, if it still fails check for spaces');
+    const helper = h.messageFrom(
+      'bob',
+      'try a new key and paste it again, if it still fails check for spaces',
+    );
     expect(await h.pipeline.decide(helper)).toMatchObject({
       kind: 'silent',
       reason: 'ignored: advice to someone else',
