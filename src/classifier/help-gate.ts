@@ -38,7 +38,7 @@ const NOT_A_REQUEST =
 
 // "+1", "same here", "I have the same issue": someone else's problem, already asked in the thread.
 const ME_TOO =
-  /^(?:\+1|me too|same(?: here| issue| problem| error| thing)|(?:i'?m |i am )?(?:also )?(?:having|getting|facing) the same|i (?:also )?(?:have|had|got) the (?:same|exact same))\b/;
+  /^(?:\+1|me too|same(?: here| issue| problem| error| thing)|(?:i'?m |i am )?(?:also )?(?:having|getting|facing) the same|i (?:also )?(?:have|had|got|get|see|saw) the (?:same|exact same))\b/;
 
 // Opinions and replies in a discussion ("I don't think that's right, ...") are not requests,
 // unless they also ask or paste something.

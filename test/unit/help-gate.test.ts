@@ -112,6 +112,7 @@ describe('readHelpRequest', () => {
     '+1',
     'Same error here, on the free deepseek too',
     "I'm having the same issue since yesterday",
+    'I get the same thing with the gemini flash model, empty replies',
   ])('reads the me-too %j as not a help request', (text) => {
     // Someone else's problem, already asked in the thread: the bot does not answer every "+1".
     expect(verdictOf(text)).toBe('no');
