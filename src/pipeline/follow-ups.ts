@@ -12,7 +12,7 @@ const FIX =
 // Only an explicit report that the answer did not solve it hands over to humans: a bare "again" or
 // "still" ("still new to ST, how do I …") does not.
 const STILL =
-  /\b(?:still (?:not|doesn'?t|does not|isn'?t|won'?t|can'?t|cannot|getting|get|gets|having|have|the same|same|broken|failing|fails|happening|happens|an? error|erroring|no|nothing|trying|says|saying|shows|showing|gives|giving|silent|empty|blank|forbidden|stuck|crashing|crashes|refusing|refuses|looping|repeating|cut(?:s|ting)? off)|same (?:error|issue|problem|thing|message|result)|(?:did|does)(?:n'?t| not) (?:seem to )?(?:want to )?(?:help|work|fix|change|get fixed|get solved)|(?:it'?s |is )?not (?:working|fixed)|no luck|nothing changed|no change|(?:happens|happened|happening|getting it|got it) again)\b/;
+  /\b(?:still (?:not|doesn'?t|does not|isn'?t|won'?t|can'?t|cannot|getting|get|gets|having|have|the same|same|broken|failing|fails|happening|happens|an? error|erroring|no|nothing|trying|says|saying|shows|showing|gives|giving|throws|throwing|returns|returning|silent|empty|blank|forbidden|stuck|crashing|crashes|refusing|refuses|looping|repeating|cut(?:s|ting)? off)|same (?:error|issue|problem|thing|message|result)|(?:did|does)(?:n'?t| not) (?:seem to )?(?:want to )?(?:help|work|fix|change|get fixed|get solved)|(?:it'?s |is )?not (?:working|fixed)|no luck|nothing changed|no change|(?:happens|happened|happening|getting it|got it) again)\b/;
 // The same in Chinese, which the corpus shows askers use: "还是没用" (still no use), "不管用" (does not work).
 const STILL_ZH = /还是(?:没|不|一样|报错)|没有?用|不管用/;
 // Thanks, "resolved", apologies and "nevermind" end the exchange, even with a "but…" or "although…"

@@ -38,6 +38,7 @@ describe('detectFollowUp', () => {
     'added $5 like you said and it still says insufficient credits',
     'ticked enabled and hit apply, still silent',
     'restarted it, still forbidden',
+    'this is just my second request, still throwing up error',
     "didn't help",
     'did not work',
     'no luck',
