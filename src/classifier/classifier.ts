@@ -7,7 +7,7 @@ import type { Entry } from '../knowledge/entry.ts';
 import { createEvidenceMatcher, type FeatureWeights, featurize, type WordVectors } from './features.ts';
 import { type HelpSignals, readHelpRequest } from './help-gate.ts';
 import { mix32, type TrainingExample, type TrainingOptions, trainLinearModel } from './linear-model.ts';
-import { hashText, normalize } from './text.ts';
+import { hashText, normalize, tokenize } from './text.ts';
 
 export const NONE = 'none';
 
@@ -177,11 +177,13 @@ export function buildClassifier(entries: Entry[], options: ClassifierOptions = {
     return { candidates: candidates.slice(0, 5), noneScore: round(probabilities[noneClass]!), helpRequest };
   }
 
-  // A moderator's word on an exact message stands whatever the model makes of it: one taught example
-  // may not outweigh a confident model, and "the same question again" must get what was taught. It
-  // holds in the moderator's own server: another server's moderators decide for theirs, and /kb test
-  // there must not reveal what was taught here. (What the model learns is shared, like the files.)
-  const verdictKey = (text: string, guildId = '') => `${guildId}\u0000${sameMessageKey(text)}`;
+  // A moderator's word on a message stands whatever the model makes of it, for that message and the
+  // same question in other words: one taught example may not outweigh a confident model (and how far
+  // it carries to a paraphrase moves with every corpus change), while "the same question again" must
+  // get what was taught. It holds in the moderator's own server: another server's moderators decide
+  // for theirs, and /kb test there must not reveal what was taught here. (What the model learns is
+  // shared, like the files.)
+  const verdictKey = (text: string, guildId = '') => `${guildId}\u0000${sameQuestionKey(text)}`;
   const taughtVerdicts = new Map<string, string>();
   for (const { text, intent, guildId } of options.taught ?? [])
     if (intent === NONE || (intent !== undefined && classIndex.has(intent)))
@@ -229,11 +231,22 @@ export function decide(scored: Scored, settings: ClassifierSettings): Classifica
   return result('answer');
 }
 
-/** The same message, give or take case, spacing and punctuation. */
-function sameMessageKey(text: string): string {
-  return normalize(text)
-    .replace(/[^\p{L}\p{N}]+/gu, ' ')
-    .trim();
+/** Below this many content words a message must match word for word ("help with 401" is too little). */
+const SAME_QUESTION_MIN_WORDS = 3;
+const NEGATION =
+  /\b(?:not|no|never|cannot|(?:do|does|did|ca|wo|is|are|was|were|could|would|should|have|has|had|ai)n'?t)\b/;
+
+/**
+ * The same question: its content words, stemmed, in any order, give or take filler words, case and
+ * punctuation ("is there a way to make the bot read its replies out loud" = "any way to make the bot
+ * read replies out loud?"), and whether it negates ("my key doesn't work" is not "my key works").
+ * A short message is the same only word for word.
+ */
+export function sameQuestionKey(text: string): string {
+  const normalized = normalize(text);
+  const words = [...new Set(tokenize(normalized))].sort();
+  if (words.length < SAME_QUESTION_MIN_WORDS) return `=${normalized.replace(/[^\p{L}\p{N}]+/gu, ' ').trim()}`;
+  return `${NEGATION.test(normalized) ? 'not ' : ''}${words.join(' ')}`;
 }
 
 function round(n: number): number {

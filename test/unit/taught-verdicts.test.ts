@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildClassifier, lessonOf } from '../../src/classifier/classifier.ts';
+import { buildClassifier, lessonOf, sameQuestionKey } from '../../src/classifier/classifier.ts';
 import { loadKnowledge } from '../../src/knowledge/load.ts';
 
 const { kb } = loadKnowledge('knowledge');
@@ -8,7 +8,7 @@ if (!kb) throw new Error('the default knowledge base does not validate');
 const CONFIDENT = 'how do I fix error 402 insufficient credits on openrouter?';
 const MISSED = 'is there a way to make the bot read its replies out loud';
 
-describe("a moderator's word on an exact message", () => {
+describe("a moderator's word on a message and the same question in other words", () => {
   it('keeps a message silent after "Shouldn\'t answer", however sure the model is', () => {
     const untaught = buildClassifier(kb.entries).classify(CONFIDENT);
     expect(untaught).toMatchObject({ rule: 'answer', intent: 'error-402-credits' });
@@ -26,6 +26,33 @@ describe("a moderator's word on an exact message", () => {
     expect(buildClassifier(kb.entries).classify(MISSED).rule).not.toBe('answer');
     const taught = buildClassifier(kb.entries, { taught: [{ text: MISSED, intent: 'tts' }] });
     expect(taught.classify(MISSED)).toMatchObject({ rule: 'answer', intent: 'tts', confidence: 1 });
+  });
+
+  it('answers the same question in other words with the taught entry, however the model scores it', () => {
+    // bob asks what alice asked, with other filler words: he gets the answer the moderator chose for
+    // hers, even when the model alone would put it just under the threshold.
+    const taught = buildClassifier(kb.entries, { taught: [{ text: MISSED, intent: 'tts' }] });
+    expect(taught.classify('any way to make the bot read replies out loud?')).toMatchObject({
+      rule: 'answer',
+      intent: 'tts',
+      confidence: 1,
+    });
+  });
+
+  it('does not carry a verdict to a message that says the opposite, adds a word, or is too short', () => {
+    // "doesn't work" and "works" share their content words; a fix report adds one; "help with
+    // 402" has too few words to call it the same question. The model decides those.
+    expect(sameQuestionKey('my api key doesnt work on openrouter')).not.toBe(
+      sameQuestionKey('my api key works on openrouter'),
+    );
+    expect(sameQuestionKey('thanks, found a way to make the bot read replies out loud')).not.toBe(
+      sameQuestionKey(MISSED),
+    );
+    expect(sameQuestionKey('help with 402')).not.toBe(sameQuestionKey('402 help'));
+    const taught = buildClassifier(kb.entries, { taught: [{ text: CONFIDENT, intent: 'none' }] });
+    expect(taught.classify("can't fix error 402 insufficient credits on openrouter").rule).not.toBe(
+      'silent: a moderator said not to answer this',
+    );
   });
 
   it("holds in the moderator's own server only", () => {
