@@ -17,7 +17,7 @@ import { findLeakedKeys, redactKeys } from '../safety/leaked-keys.ts';
 import { withoutQuotes } from '../safety/quoted-text.ts';
 import type { Exchange, Store } from '../store/store.ts';
 import { applyTextCommand, decideTextCommand } from './commands.ts';
-import { detectFollowUp, reportsFailure } from './follow-ups.ts';
+import { detectFollowUp, type FollowUpKind, reportsFailure } from './follow-ups.ts';
 import { conversationOf, createRateLimits, isStaff, isSupportChannel, rateLimitKeys } from './guards.ts';
 import { renderLeakedKeyWarning } from './leaked-key-warning.ts';
 import type { Decision, IncomingMessage, Outcome, Reason } from './types.ts';
@@ -166,10 +166,10 @@ export function createPipeline({ knowledge, store, config, now = Date.now, judge
     if ('kind' in guarded) return guarded;
     const { exchange, explicit } = exchangeFor(message, guarded.repliedTo, at);
     const text = withoutQuotes(message.content);
+    const followUp = exchange ? detectFollowUp(text) : undefined;
     // "set it to text completion like it said, still no connection" reads like advice, but in the
     // asker's own exchange it is their report on the answer: only there does a follow-up win.
-    if (readsAsAdviceToOthers(text) && !(exchange && detectFollowUp(text)))
-      return silent('ignored: advice to someone else');
+    if (readsAsAdviceToOthers(text) && !followUp) return silent('ignored: advice to someone else');
     // A screenshot or message.txt is read like a pasted log: its error lines join the message, and
     // "getting this on every message" with an error in the picture is a request for help.
     const { classifier } = knowledge();
@@ -185,14 +185,14 @@ export function createPipeline({ knowledge, store, config, now = Date.now, judge
         { ...classification, helpRequest: { verdict: 'yes', reason: 'an error in an attachment' } },
         classifier.settings,
       );
-    const followUp = exchange ? detectFollowUp(text) : undefined;
 
     // A hand-over closes its exchange (the thread, or the answer and the replies to it), never the
     // asker's whole channel: a new question of their own is answered.
     if (exchange?.handedOver && (explicit || followUp))
       return silent('ignored: handed over to humans', { intent: exchange.intent });
     const continues = exchange?.handedOver ? undefined : exchange;
-    const asFollowUp = continues && decideFollowUp(message, text, continues, explicit, classification, at);
+    const asFollowUp =
+      continues && decideFollowUp(message, text, followUp, continues, explicit, classification, at);
     if (asFollowUp) return asFollowUp;
     const together = withWhatCameBefore(message, text, classification, at);
     const decision = await decideAnswer(
@@ -229,6 +229,7 @@ export function createPipeline({ knowledge, store, config, now = Date.now, judge
   function decideFollowUp(
     message: IncomingMessage,
     text: string,
+    followUp: FollowUpKind | undefined,
     exchange: Exchange,
     explicit: boolean,
     classification: Classification,
@@ -237,7 +238,6 @@ export function createPipeline({ knowledge, store, config, now = Date.now, judge
     const { kb } = knowledge();
     const entry = kb.byId.get(exchange.intent);
     if (!entry) return undefined;
-    const followUp = detectFollowUp(text);
     // "why?"/"how do I fix it?"/"thanks" refer back to the answer unless the message also carries
     // hard evidence (an error string or status code) of a different problem. "still" is weaker:
     // a confident answer for another entry means a new question.
