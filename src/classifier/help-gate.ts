@@ -15,7 +15,7 @@ const LATER_QUESTION =
   /[.!:\n]\s*(?:how|why|what|whats|where|which|is there|are there|(?:can|could|do|should) (?:i|you|we|someone|anyone))\b/;
 
 const PROBLEM =
-  /\b(?:not working|n[o']?t work|doesn'?t|does not|don'?t|do not|didn'?t|did not|won'?t|can'?t|cannot|couldn'?t|could not|wouldn'?t|would not|will not|isn'?t|is not|aren'?t|are not|wasn'?t|never|unable|no (?:response|reply|output|answer|results?|models?|options?)|nothing (?:is |was )?(?:happens|happened|shows?|showing|shown|appears?|loads?|works?)|(?:run|ran|running) out of|out of (?:credits|funds|quota)|incorrect|not correct|discrepanc\w*|mismatch\w*|only (?:shows?|lists?|see|get)|not (?:shown?|showing|displayed|displaying|visible|listed|appearing|loading)|can'?t find|fail(?:s|ed|ing|ure)?|broken?|breaks|stuck|issues?|problems?|trouble|any ideas?|please fix|(?:need|pls|please|any|some) help|help (?:me|pls|please)|bug|error|errors|exception|crash(?:es|ed|ing)?|freez(?:es|ing)|frozen|hangs?|gibberish|(?<!\bi )(?:is|are|was|were|all) gone|over and over|keeps?|stopp?(?:s|ed)?|empty|blank|cut(?:s|ting)? off|truncat\w*|refus\w*|invalid|unauthori[sz]ed|forbidden|denied|exceeded|times? ?out|timed? ?out|rate.?limit\w*|wrong|weird|instead|missing|disappear\w*|no longer|suddenly|anymore|charged|expire\w*|repeat\w*|loop\w*|how (?:do|can|to|would|should)|is there (?:a|any) way|idk|confus\w*)\b/;
+  /\b(?:not working|n[o']?t work|doesn'?t|does not|don'?t|do not|didn'?t|did not|won'?t|can'?t|cannot|couldn'?t|could not|wouldn'?t|would not|will not|isn'?t|is not|aren'?t|are not|wasn'?t|never|unable|no (?:response|reply|output|answer|results?|models?|options?)|nothing (?:is |was )?(?:happens|happened|shows?|showing|shown|appears?|loads?|works?)|(?:run|ran|running) out of|out of (?:credits|funds|quota)|incorrect|not correct|discrepanc\w*|mismatch\w*|only (?:shows?|lists?|see|get)|not (?:shown?|showing|displayed|displaying|visible|listed|appearing|loading)|can'?t find|fail(?:s|ed|ing|ure)?|broken?|breaks|stuck|issues?|problems?|trouble|any ideas?|please fix|(?:need|pls|please|any|some) help|help (?:me|pls|please)|bug|error|errors|exception|crash(?:es|ed|ing)?|freez(?:es|ing)|frozen|hangs?|gibberish|(?<!\bi )(?:is|are|was|were|all) gone|over and over|keeps?|stopp?(?:s|ed)?|empty|blank|cut(?:s|ting)? off|truncat\w*|refus\w*|invalid|unauthori[sz]ed|forbidden|denied|exceeded|times? ?out|timed? ?out|rate.?limit\w*|wrong|weird|instead|missing|disappear\w*|no longer|suddenly|anymore|charged|expire\w*|repeat\w*|loop\w*|how (?:do|can|to|would|should)|is there (?:a|any) way|idk|confus\w*|not able to|no such file|still (?:see|seeing|getting|having|happens|happening)|(?:is|are|it'?s|its|was|were) not \w+ing)\b/;
 
 const PASTED_ERROR = /\b[45]\d\d\b|"error"|[a-z]*error:|\{\s*"?(?:error|message|code)"?\s*:|\bexception\b/;
 // What the APIs and backends this bot covers say when they fail, pasted on its own ("No endpoints
@@ -30,8 +30,14 @@ const ERROR_LINE_WORDS = 15;
 // Openings that thank someone or close a problem.
 const CLOSING_START =
   /^(?:psa|fyi|fwiw|for what it'?s worth|pro ?tip|tip|thanks?|thank you|thx|ty|tysm|cheers|appreciate|nvm|never ?mind|solved|fixed|resolved|got it|gotcha|works now|it works|that worked|this worked|ah,? (?:thanks|ok|i see|excuse))\b/;
-// The same in Chinese: thanks (谢谢, 感谢, 多谢) and "solved" (已解决, 解决了, 搞定了).
-const CLOSING_ZH = /^(?:谢谢|感谢|多谢)|已解决|解决了|搞定了/;
+// The same in Chinese: thanks (谢谢, 感谢, 多谢), "solved" (已解决, 解决了, 搞定了), and an opening
+// "I suggest" (建议), which is how Chinese feature requests start.
+const CLOSING_ZH = /^(?:谢谢|感谢|多谢|建议)|已解决|解决了|搞定了/;
+// Chinese questions (how, why, whether: 如何, 怎么, 为什么, 是否, a closing 吗) and problems (cannot,
+// failed, throws an error, still: 无法, 失败, 报错, 仍然). Not the bare word for "error" (错误): fix
+// reports name it too ("found the cause of the error"). A tenth of the corpus is Chinese.
+const QUESTION_ZH = /如何|怎么|怎样|为什么|为何|为啥|是否|有没有|吗[?。]?\s*$/;
+const PROBLEM_ZH = /无法|不能|不行|失败|报错|异常|没有(?:反应|回复|输出|响应)|仍然|仍旧|还是不/;
 // Feature requests and fix reports anywhere in the message.
 const NOT_A_REQUEST =
   /\[(?:request|feature|ux)|\b(?:feature[ _-]?request|(?:it'?ll|it will|it would|would) be (?:so )?(?:much )?(?:nice|nicer|great|cool|better) (?:if|to)|could you add|can you add|you should add|turns out|figured it out|(?:it'?s|its|all|everything'?s?) (?:fine|good|ok|okay|working) now|(?:that'?s what|this|that) fixed|fixed (?:it|this|that|the \w+) for me|worked for me|(?:did|done|does) the trick|i (?:just )?(?:solved|fixed|figured)|works now|working now|solved (?:it|by)|fixed it|(?:it'?s|its|it is|that'?s|everything'?s?) (?:fixed|solved|resolved)|back to normal|my (?:own )?fault|my bad)\b/;
@@ -106,9 +112,9 @@ export function readHelpRequest(text: string): HelpSignals {
   if (PASTED_ERROR.test(t)) return { verdict: 'yes', reason: 'pasted error' };
   if (ERROR_LINE.test(t) && t.split(/\s+/).length <= ERROR_LINE_WORDS)
     return { verdict: 'yes', reason: 'pasted error' };
-  if (t.includes('?') || QUESTION_START.test(t) || LATER_QUESTION.test(t))
+  if (t.includes('?') || QUESTION_START.test(t) || LATER_QUESTION.test(t) || QUESTION_ZH.test(t))
     return { verdict: 'yes', reason: 'question' };
   if (OPINION_START.test(t)) return { verdict: 'unclear', reason: 'reads as an opinion' };
-  if (PROBLEM.test(t)) return { verdict: 'yes', reason: 'describes a problem' };
+  if (PROBLEM.test(t) || PROBLEM_ZH.test(t)) return { verdict: 'yes', reason: 'describes a problem' };
   return { verdict: 'unclear', reason: 'no question, problem or error' };
 }

@@ -93,6 +93,28 @@ describe('readHelpRequest', () => {
     expect(verdictOf(text)).toBe('yes');
   });
 
+  it.each([
+    'kobold is running but sillytavern is not able to connect to it',
+    'start.sh: line 3: node: No such file or directory',
+    'still seeing the thinking block in every reply after turning it off',
+    "the voice is not playing even though elevenlabs shows the request",
+  ])('reads %j, a problem in other words, as a help request', (text) => {
+    // "not able to" is "unable"; a shell's "No such file or directory" is an error line; "still
+    // seeing" and "is not playing" say something goes wrong. Before, all four were bare statements.
+    expect(verdictOf(text)).toBe('yes');
+  });
+
+  it.each([
+    ['如何在酒馆里隐藏推理过程', 'yes'],
+    ['连接 openrouter 一直失败', 'yes'],
+    ['这个模型支持图片吗', 'yes'],
+    ['建议在设置里加一个导出按钮', 'no'],
+  ])('reads the Chinese message %j as %s', (text, verdict) => {
+    // A tenth of the corpus is Chinese: "how" (如何), "failed" (失败) and a trailing 吗 ask for help;
+    // a message opening with "I suggest" (建议) is a feature request. Before, all were bare statements.
+    expect(verdictOf(text)).toBe(verdict);
+  });
+
   it('reads "how can I solve this" as a question, not as a fix report', () => {
     // "I solve" in a question once silenced the bot as if the asker had fixed it themselves.
     expect(verdictOf("I can't connect to KoboldCpp at all. How can I solve this?")).toBe('yes');
