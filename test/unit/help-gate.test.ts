@@ -98,6 +98,8 @@ describe('readHelpRequest', () => {
     'start.sh: line 3: node: No such file or directory',
     'still seeing the thinking block in every reply after turning it off',
     "the voice is not playing even though elevenlabs shows the request",
+    'replies get cut at about 1000 characters on deepseek',
+    'expected the reply to stream word by word but it shows up all at once',
   ])('reads %j, a problem in other words, as a help request', (text) => {
     // "not able to" is "unable"; a shell's "No such file or directory" is an error line; "still
     // seeing" and "is not playing" say something goes wrong. Before, all four were bare statements.
@@ -107,6 +109,7 @@ describe('readHelpRequest', () => {
   it.each([
     ['如何在酒馆里隐藏推理过程', 'yes'],
     ['连接 openrouter 一直失败', 'yes'],
+    ['kobold 连接测试不通', 'yes'],
     ['这个模型支持图片吗', 'yes'],
     ['建议在设置里加一个导出按钮', 'no'],
   ])('reads the Chinese message %j as %s', (text, verdict) => {
