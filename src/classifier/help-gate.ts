@@ -79,6 +79,9 @@ const EXPLAINS_AN_ERROR =
 const IMPERATIVE_START =
   /^(?:just |simply |then )?(?:try|wait|top up|make sure|go to|check|set|enable|disable|press|click|switch|turn|update|restart|reinstall|select|use|add|remove|change|open(?! ?web ?ui\b))\s/;
 const FIRST_PERSON = /\b(?:i|i'm|im|i've|ive|my|me|mine|we|our)\b/;
+// A guess at someone's problem ("probably an invalid api key", "maybe the provider is down"): with
+// no question and nothing of the writer's own, it is a helper's reply.
+const GUESS_START = /^(?:probably|prob|maybe|perhaps|likely|might be|could be)\b/;
 
 /** Advice or an answer to another person, not a question of the writer's own. */
 export function readsAsAdviceToOthers(text: string): boolean {
@@ -87,7 +90,7 @@ export function readsAsAdviceToOthers(text: string): boolean {
   if (ADDRESSED_TO_SOMEONE.test(t)) return true;
   if (ADVICE_TO_OTHERS.some((pattern) => pattern.test(t))) return true;
   if (EXPLAINS_AN_ERROR.test(t) && !t.includes('?')) return true;
-  return IMPERATIVE_START.test(t) && !t.includes('?') && !FIRST_PERSON.test(t);
+  return (IMPERATIVE_START.test(t) || GUESS_START.test(t)) && !t.includes('?') && !FIRST_PERSON.test(t);
 }
 
 export interface HelpSignals {

@@ -247,6 +247,8 @@ describe('readsAsAdviceToOthers', () => {
     'try turning streaming off',
     'that just means the model is busy right now, give it a minute',
     "you're seeing that because the key has no credits left",
+    'probably an invalid api key',
+    'maybe the provider is down for that model, try another one',
   ])('reads %j as advice to someone else', (text) => {
     // People helping people: the bot never answers on top of a helper.
     expect(readsAsAdviceToOthers(text)).toBe(true);
@@ -261,6 +263,8 @@ describe('readsAsAdviceToOthers', () => {
     'is there a way to use free models?',
     'Open WebUI fails to connect to ollama on port 11434',
     'I get a 401, which usually means a bad key, but mine is brand new. what else could it be?',
+    'maybe my key is wrong, the page says 401',
+    'probably a dumb question but where do the presets go?',
   ])("reads %j as the writer's own question", (text) => {
     // Askers describe their own problem; those messages stay the bot's business.
     expect(readsAsAdviceToOthers(text)).toBe(false);
