@@ -24,7 +24,7 @@ export interface ClassifierSettings {
 
 /** Chosen by `npm run eval -- --cv 5` on the training corpus (see docs/classifier.md). */
 export const DEFAULT_SETTINGS: ClassifierSettings = {
-  threshold: 0.9,
+  threshold: 0.85,
   // A bare statement (no question, problem or pasted error) only when the model is all but certain:
   // scores are rounded to 0.001, so 1 means 0.9995 or more. Every fold chose 1. Truly never
   // (2026-12-03): cross-validated precision +0.001, recall -0.002, but recall -0.04 on both

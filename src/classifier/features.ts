@@ -20,8 +20,12 @@ export interface EvidenceMatcher {
   evidenceIn(normalized: string): Map<string, string[]>;
 }
 
-/** Character n-grams inside word boundaries ("_unau", "autho"); 4-grams carry most of the signal. */
-const CHAR_NGRAM = 4;
+/**
+ * Character n-grams inside word boundaries ("_un", "una", "nau"). Trigrams over 4-grams (2026-12-03):
+ * at the same cross-validated precision, recall 0.361 -> 0.380 (seeds 7-10); 3- and 4-grams together
+ * and 5-grams did less.
+ */
+const CHAR_NGRAM = 3;
 /** Longer texts (pasted logs) are cut for char n-grams: the error line is usually near the end. */
 const CHAR_TEXT_LIMIT = 1500;
 
