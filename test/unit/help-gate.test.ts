@@ -97,7 +97,7 @@ describe('readHelpRequest', () => {
     'kobold is running but sillytavern is not able to connect to it',
     'start.sh: line 3: node: No such file or directory',
     'still seeing the thinking block in every reply after turning it off',
-    "the voice is not playing even though elevenlabs shows the request",
+    'the voice is not playing even though elevenlabs shows the request',
     'replies get cut at about 1000 characters on deepseek',
     'expected the reply to stream word by word but it shows up all at once',
   ])('reads %j, a problem in other words, as a help request', (text) => {
