@@ -29,8 +29,8 @@ export const DEFAULT_SETTINGS: ClassifierSettings = {
   threshold: 0.93,
   // A bare statement (no question, problem or pasted error) only when the model is all but certain:
   // scores are rounded to 0.001, so 1 means 0.9995 or more. Every fold chose 1. Truly never
-  // (2026-12-03): cross-validated precision +0.001, recall -0.002, but recall -0.04 on both
-  // Discord-style synthetic holdouts.
+  // (2026-12-03, 4-grams at 0.9): cross-validated precision +0.001, recall -0.002, but recall
+  // -0.04 on both Discord-style synthetic holdouts.
   unclearThreshold: 1,
   margin: 0,
   grayZoneFloor: 0.25,

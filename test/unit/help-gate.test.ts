@@ -102,7 +102,8 @@ describe('readHelpRequest', () => {
     'expected the reply to stream word by word but it shows up all at once',
   ])('reads %j, a problem in other words, as a help request', (text) => {
     // "not able to" is "unable"; a shell's "No such file or directory" is an error line; "still
-    // seeing" and "is not playing" say something goes wrong. Before, all four were bare statements.
+    // seeing", "is not playing", "cut at" and "expected … but" say something goes wrong. Before, all
+    // were bare statements.
     expect(verdictOf(text)).toBe('yes');
   });
 
