@@ -94,15 +94,15 @@ describe('readHelpRequest', () => {
   });
 
   it.each([
-    'kobold is running but sillytavern is not able to connect to it',
+    'kobold runs fine but sillytavern not able to connect to it',
     'start.sh: line 3: node: No such file or directory',
     'still seeing the thinking block in every reply after turning it off',
-    'the voice is not playing even though elevenlabs shows the request',
+    "it's not playing the voice even though elevenlabs shows the request",
     'replies get cut at about 1000 characters on deepseek',
     'expected the reply to stream word by word but it shows up all at once',
   ])('reads %j, a problem in other words, as a help request', (text) => {
     // "not able to" is "unable"; a shell's "No such file or directory" is an error line; "still
-    // seeing", "is not playing", "cut at" and "expected … but" say something goes wrong. Before, all
+    // seeing", "it's not playing", "cut at" and "expected … but" say something goes wrong. Before, all
     // were bare statements.
     expect(verdictOf(text)).toBe('yes');
   });
