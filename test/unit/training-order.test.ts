@@ -8,8 +8,12 @@ const { kb } = loadKnowledge('knowledge');
 if (!kb) throw new Error('the default knowledge base does not validate');
 const corpus = readTrainingCorpus('eval/train.jsonl').texts;
 
-// Messages of the synthetic Discord-style holdout: none is about the taught message's topic.
-const MESSAGES = trainingTexts(readCases('eval/holdout-synthetic.jsonl')).map((c) => c.text);
+const TAUGHT = 'how do i change the font size of the chat window';
+// Messages of the synthetic Discord-style holdout, except the one that asks the taught question in
+// other words ("how do i change the font size? …"): that one should move.
+const MESSAGES = trainingTexts(readCases('eval/holdout-synthetic.jsonl'))
+  .map((c) => c.text)
+  .filter((text) => !/font size/i.test(text));
 
 function decisions(taught: LabeledText[]) {
   const classifier = buildClassifier(kb!.entries, { training: corpus, taught });
@@ -22,10 +26,12 @@ function decisions(taught: LabeledText[]) {
 describe('training order', () => {
   it("one taught example leaves the bot's answers to unrelated questions (nearly) as they were", () => {
     const before = decisions([]);
-    const after = decisions([{ text: 'how do i change the font size of the chat window', intent: 'none' }]);
+    const after = decisions([{ text: TAUGHT, intent: 'none' }]);
     // A moderator who teaches one fact should not see answers elsewhere appear, vanish or change
-    // entry. With a shuffle of the whole list, one more text reordered every pass: 20 of these 156
-    // decisions changed and a probability moved by up to 0.47. Order by text hash: 2, and 0.06.
+    // entry. With a shuffle of the whole list, one more text reordered every pass: 20 of the holdout's
+    // 156 decisions changed and a probability moved by up to 0.47. Order by text hash: 2, and 0.06;
+    // since turned-away corpus messages are left out of training, 1 and 0.04 on these 155 (the
+    // paraphrase left out above moves by 0.15, towards silence, as it should).
     const changed = before.filter((was, i) => after[i]!.rule !== was.rule || after[i]!.intent !== was.intent);
     const moved = Math.max(...before.map((was, i) => Math.abs(after[i]!.top - was.top)));
     expect(changed.length).toBeLessThanOrEqual(MESSAGES.length * 0.03);
