@@ -222,7 +222,13 @@ export type Classifier = ReturnType<typeof buildClassifier>;
 
 export type Scored = Pick<Classification, 'candidates' | 'noneScore' | 'helpRequest'>;
 
-/** The decision rule: the same for live messages and for the threshold search in cross-validation. */
+/**
+ * The model's decision rule: the same for live messages and for the threshold search in
+ * cross-validation. The pipeline adds rules of its own around it (advice to someone else is never
+ * answered, follow-ups refer back); the search counts only this one, which keeps it a little stricter
+ * (counting advice as silent there moved the eight-seed estimate along the curve and over the
+ * false-answer target on two seeds: docs/classifier.md).
+ */
 export function decide(scored: Scored, settings: ClassifierSettings): Classification {
   const { candidates, helpRequest } = scored;
   const best = candidates[0];
