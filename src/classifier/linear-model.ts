@@ -125,8 +125,11 @@ export function trainLinearModel(
   // stored as one run of (feature, value) pairs in flat arrays.
   const featureIds = new Map<string, number>();
   const support = createSupport(noneClass, crowded);
-  const exampleFeatures: number[] = [];
-  const exampleValues: number[] = [];
+  // Typed arrays that double when full, and Map.forEach rather than `for…of` destructuring: with 2000
+  // entries (1.3 million feature occurrences) plain-array pushes and entry arrays cost ~0.3 s a load.
+  let textFeature = new Int32Array(1 << 16);
+  let textValue = new Float64Array(1 << 16);
+  let used = 0;
   const exampleStarts: number[] = [0];
   const labels: number[] = [];
   const notLabels: number[] = [];
@@ -135,7 +138,13 @@ export function trainLinearModel(
   for (const example of examples) {
     const label = example.label ?? -1;
     const notLabel = example.notLabel ?? -1;
-    for (const [name, value] of example.features) {
+    const needed = used + example.features.size;
+    if (needed > textFeature.length) {
+      const capacity = Math.max(needed, textFeature.length * 2);
+      textFeature = grow(textFeature, new Int32Array(capacity));
+      textValue = grow(textValue, new Float64Array(capacity));
+    }
+    example.features.forEach((value, name) => {
       let id = featureIds.get(name);
       if (id === undefined) {
         id = featureIds.size;
@@ -144,18 +153,18 @@ export function trainLinearModel(
       }
       support.add(id, label);
       support.add(id, notLabel);
-      exampleFeatures.push(id);
-      exampleValues.push(value);
-    }
-    exampleStarts.push(exampleFeatures.length);
+      textFeature[used] = id;
+      textValue[used++] = value;
+    });
+    exampleStarts.push(used);
     labels.push(label);
     notLabels.push(notLabel);
     sampleWeights.push(example.weight ?? 1);
     orderKeys.push(example.orderKey ?? labels.length);
   }
   const exampleCount = labels.length;
-  const textFeature = Int32Array.from(exampleFeatures);
-  const textValue = Float64Array.from(exampleValues);
+  textFeature = textFeature.slice(0, used);
+  textValue = textValue.slice(0, used);
   const textStart = Int32Array.from(exampleStarts);
 
   // Which classes each feature may weigh in on: feature f's postings are [postingStart[f],
@@ -236,6 +245,11 @@ export function trainLinearModel(
       return out;
     },
   };
+}
+
+function grow<T extends Int32Array | Float64Array>(from: T, into: T): T {
+  into.set(from);
+  return into;
 }
 
 /**
