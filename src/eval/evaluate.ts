@@ -135,6 +135,21 @@ export async function runCases(
 
 const ratio = (part: number, whole: number) => (whole === 0 ? 0 : Math.round((part / whole) * 1000) / 1000);
 
+/**
+ * Precision where `noneShare` of the messages need no answer. Recall and wrong answers are rates among
+ * the questions, false answers among the messages that need none, so only precision depends on the
+ * mix. The training corpus is 57% `none` by design (hard negatives were gathered on purpose); dev is
+ * 35%, and the sets the project is judged on look like 35–45% from their published figures.
+ */
+export function precisionAtNoneShare(
+  metrics: Pick<Metrics, 'answer_recall' | 'wrong_answer_rate' | 'false_answer_rate'>,
+  noneShare: number,
+): number {
+  const falsePerQuestion = metrics.false_answer_rate * (noneShare / (1 - noneShare));
+  const answered = metrics.answer_recall + metrics.wrong_answer_rate + falsePerQuestion;
+  return answered === 0 ? 0 : Math.round((metrics.answer_recall / answered) * 1000) / 1000;
+}
+
 export function computeMetrics(results: TurnResult[]): Metrics {
   const singles = results.filter((r) => r.turn === 0);
   const later = results.filter((r) => r.turn > 0);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { computeMetrics, NONE, type TurnResult } from '../../src/eval/evaluate.ts';
+import { computeMetrics, NONE, precisionAtNoneShare, type TurnResult } from '../../src/eval/evaluate.ts';
 
 /** One turn as the evaluation records it, built by hand so no classifier is involved. */
 function turn(
@@ -125,5 +125,28 @@ describe('computeMetrics', () => {
       followup_accuracy: 1,
       cases: 2,
     });
+  });
+});
+
+describe('precisionAtNoneShare', () => {
+  const metrics = computeMetrics(RESULTS);
+
+  it('gives back the measured precision at the measured mix', () => {
+    // 3 of the 8 first turns needed no answer: at 3/8 the formula must reproduce precision 0.5.
+    expect(precisionAtNoneShare(metrics, 3 / 8)).toBe(0.5);
+  });
+
+  it('rises when fewer messages need no answer and falls when more do', () => {
+    // Recall 0.4, wrong 0.2, false 0.333: with no none messages only the wrong answers are left
+    // (0.4 / 0.6); with three none messages per question, 0.4 / (0.6 + 0.333 * 3).
+    expect(precisionAtNoneShare(metrics, 0)).toBe(0.667);
+    expect(precisionAtNoneShare(metrics, 0.75)).toBe(0.25);
+  });
+
+  it('is 0, not NaN, when nothing was answered', () => {
+    // A build that never answers has no precision to report.
+    expect(precisionAtNoneShare({ answer_recall: 0, wrong_answer_rate: 0, false_answer_rate: 0 }, 0.35)).toBe(
+      0,
+    );
   });
 });
