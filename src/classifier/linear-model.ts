@@ -121,9 +121,9 @@ export function trainLinearModel(
     options.crowdedClasses ??
     (classCount <= 64 ? Number.POSITIVE_INFINITY : Math.max(24, Math.ceil(classCount / 50)));
 
-  // Feature names become numbers once, so the training loop does no string hashing; each text is
+  // Feature keys (hashes) become dense numbers 0…n once, the index of each feature's postings; each text is
   // stored as one run of (feature, value) pairs in flat arrays.
-  const featureIds = new Map<string, number>();
+  const featureIds = new Map<number, number>();
   const support = createSupport(noneClass, crowded);
   // Typed arrays that double when full, and Map.forEach rather than `for…of` destructuring: with 2000
   // entries (1.3 million feature occurrences) plain-array pushes and entry arrays cost ~0.3 s a load.
@@ -144,11 +144,11 @@ export function trainLinearModel(
       textFeature = grow(textFeature, new Int32Array(capacity));
       textValue = grow(textValue, new Float64Array(capacity));
     }
-    example.features.forEach((value, name) => {
-      let id = featureIds.get(name);
+    example.features.forEach((value, key) => {
+      let id = featureIds.get(key);
       if (id === undefined) {
         id = featureIds.size;
-        featureIds.set(name, id);
+        featureIds.set(key, id);
         support.addFeature();
       }
       support.add(id, label);
@@ -232,8 +232,8 @@ export function trainLinearModel(
       const ids = new Int32Array(features.size);
       const values = new Float64Array(features.size);
       let count = 0;
-      for (const [name, value] of features) {
-        const id = featureIds.get(name);
+      for (const [key, value] of features) {
+        const id = featureIds.get(key);
         if (id === undefined) continue;
         ids[count] = id;
         values[count++] = value;
