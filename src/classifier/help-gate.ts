@@ -82,6 +82,10 @@ const FIRST_PERSON = /\b(?:i|i'm|im|i've|ive|my|me|mine|we|our)\b/;
 // A guess at someone's problem ("probably an invalid api key", "maybe the provider is down"): with
 // no question and nothing of the writer's own, it is a helper's reply.
 const GUESS_START = /^(?:probably|prob|maybe|perhaps|likely|might be|could be)\b/;
+// "you can use your LAN address instead of 0.0.0.0": a helper's suggestion. ("u can use openrouter
+// with ST?" asks, so a question mark keeps it the writer's own.)
+const SUGGESTION_START =
+  /^(?:you|u) (?:can|could|may) (?:just |also )?(?:use|set|try|change|add|go|check|switch|run|enable|disable|put|edit|select|find|get|turn|install|update)\b/;
 
 /** Advice or an answer to another person, not a question of the writer's own. */
 export function readsAsAdviceToOthers(text: string): boolean {
@@ -90,6 +94,7 @@ export function readsAsAdviceToOthers(text: string): boolean {
   if (ADDRESSED_TO_SOMEONE.test(t)) return true;
   if (ADVICE_TO_OTHERS.some((pattern) => pattern.test(t))) return true;
   if (EXPLAINS_AN_ERROR.test(t) && !t.includes('?')) return true;
+  if (SUGGESTION_START.test(t) && !t.includes('?')) return true;
   return (IMPERATIVE_START.test(t) || GUESS_START.test(t)) && !t.includes('?') && !FIRST_PERSON.test(t);
 }
 

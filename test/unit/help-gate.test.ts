@@ -250,6 +250,8 @@ describe('readsAsAdviceToOthers', () => {
     "you're seeing that because the key has no credits left",
     'probably an invalid api key',
     'maybe the provider is down for that model, try another one',
+    'You can use your local network ip address instead of 0.0.0.0',
+    'you could also switch to the staging branch, it has the fix',
   ])('reads %j as advice to someone else', (text) => {
     // People helping people: the bot never answers on top of a helper.
     expect(readsAsAdviceToOthers(text)).toBe(true);
@@ -266,6 +268,8 @@ describe('readsAsAdviceToOthers', () => {
     'I get a 401, which usually means a bad key, but mine is brand new. what else could it be?',
     'maybe my key is wrong, the page says 401',
     'probably a dumb question but where do the presets go?',
+    'u can use openrouter with sillytavern?',
+    'you can use free models without credits, right?',
   ])("reads %j as the writer's own question", (text) => {
     // Askers describe their own problem; those messages stay the bot's business.
     expect(readsAsAdviceToOthers(text)).toBe(false);
