@@ -69,10 +69,11 @@ const ADVICE_TO_OTHERS = [
   // "you need to top up", "your key is wrong": telling someone what to do or what is wrong
   /^(?:you|u|your|ur|you'?re) (?:need|have|should|must|gotta|got to|can just|can try|might want|probably|forgot|are using|using|key is|model is)\b/,
 ];
-// Explaining someone's error ("that just means the model is busy", "you're seeing this because…").
-// With a question it is more likely an asker quoting what an error usually means.
+// Explaining someone's error ("that just means the model is busy", "you're seeing this because…",
+// "that's because free models are limited"). With a question it is more likely an asker quoting what
+// an error usually means, or guessing ("it's because of my proxy?").
 const EXPLAINS_AN_ERROR =
-  /\b(?:usually|typically|probably|likely|just|basically) means\b|^(?:you'?re|you are|u r) (?:seeing|getting|hitting)\b/;
+  /\b(?:usually|typically|probably|likely|just|basically) means\b|^(?:you'?re|you are|u r) (?:seeing|getting|hitting)\b|^(?:that'?s|thats|it'?s|its|this is) (?:because|due to|caused by)\b/;
 // Imperative advice ("just wait a minute, free models are limited") reads as a problem report to
 // the help gate; without a question or a first-person problem it is someone helping someone.
 // ("Open WebUI fails to connect" names an app, not an order.)

@@ -252,6 +252,7 @@ describe('readsAsAdviceToOthers', () => {
     'maybe the provider is down for that model, try another one',
     'You can use your local network ip address instead of 0.0.0.0',
     'you could also switch to the staging branch, it has the fix',
+    "that's because free models are rate limited to 20 requests a minute",
   ])('reads %j as advice to someone else', (text) => {
     // People helping people: the bot never answers on top of a helper.
     expect(readsAsAdviceToOthers(text)).toBe(true);
@@ -270,6 +271,7 @@ describe('readsAsAdviceToOthers', () => {
     'probably a dumb question but where do the presets go?',
     'u can use openrouter with sillytavern?',
     'you can use free models without credits, right?',
+    "it's because of my proxy? getting 403 on every request",
   ])("reads %j as the writer's own question", (text) => {
     // Askers describe their own problem; those messages stay the bot's business.
     expect(readsAsAdviceToOthers(text)).toBe(false);
