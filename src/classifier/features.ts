@@ -2,7 +2,16 @@
 // "unauthorised" vs "unauthorized", pasted identifiers) and each entry's keyword and pattern hits.
 // Every group is scaled to unit length, so a long pasted log does not outweigh a short question.
 import type { Entry } from '../knowledge/entry.ts';
-import { normalize, phraseMatcher, plainPhraseMatcher, tokenize, type WordRuns, wordRuns } from './text.ts';
+import {
+  hashChar,
+  hashText,
+  normalize,
+  phraseMatcher,
+  plainPhraseMatcher,
+  tokenize,
+  type WordRuns,
+  wordRuns,
+} from './text.ts';
 
 /**
  * A sparse vector: feature key → value. A feature's key is a 30-bit hash of its name ("w:key",
@@ -13,27 +22,20 @@ import { normalize, phraseMatcher, plainPhraseMatcher, tokenize, type WordRuns, 
  */
 export type SparseFeatures = Map<number, number>;
 
-// FNV-1a, as hashText: the key of a name is the hash of its characters, whether or not the name was
-// ever built as a string.
-const FNV_OFFSET = 0x811c9dc5;
-const FNV_PRIME = 0x01000193;
-const hashChar = (hash: number, code: number) => Math.imul(hash ^ code, FNV_PRIME) >>> 0;
-function hashString(hash: number, text: string): number {
-  for (let i = 0; i < text.length; i++) hash = hashChar(hash, text.charCodeAt(i));
-  return hash;
-}
+// The key of a name is the hash of its characters (hashText), whether or not the name was ever built
+// as a string: "w:" + a word is hashText(word, WORD).
 /** Keys stay below 2^30, V8's small integers: a Map holds them without a heap number each. */
 const KEY_MASK = 0x3fffffff;
 const UNDERSCORE = 95;
 
 /** The key of a feature name: what featurize computes for "w:key" without building the string. */
 export function featureKey(name: string): number {
-  return hashString(FNV_OFFSET, name) & KEY_MASK;
+  return hashText(name) & KEY_MASK;
 }
 
-const WORD = hashString(FNV_OFFSET, 'w:');
-const CHAR = hashString(FNV_OFFSET, 'c:');
-const STYLE = hashString(FNV_OFFSET, 's:');
+const WORD = hashText('w:');
+const CHAR = hashText('c:');
+const STYLE = hashText('s:');
 const BIAS = featureKey('bias');
 
 export interface EvidenceMatcher {
@@ -63,10 +65,10 @@ const countKey = (counts: Map<number, number>, key: number) => counts.set(key, (
 /** Stemmed words and adjacent pairs ("rate limit" is "w:rate_limit"), by key. */
 function wordCounts(tokens: string[]): Map<number, number> {
   const counts = new Map<number, number>();
-  const hashes = tokens.map((token) => hashString(WORD, token));
+  const hashes = tokens.map((token) => hashText(token, WORD));
   for (const hash of hashes) countKey(counts, hash & KEY_MASK);
   for (let i = 1; i < tokens.length; i++)
-    countKey(counts, hashString(hashChar(hashes[i - 1]!, UNDERSCORE), tokens[i]!) & KEY_MASK);
+    countKey(counts, hashText(tokens[i]!, hashChar(hashes[i - 1]!, UNDERSCORE)) & KEY_MASK);
   return counts;
 }
 
@@ -203,7 +205,7 @@ export function featurize(
   addGroup(features, charNgramCounts(normalized), weights.chars);
   if (weights.style > 0) {
     const style = new Map<number, number>();
-    for (const name of styleFeatures(text, normalized)) countKey(style, hashString(STYLE, name) & KEY_MASK);
+    for (const name of styleFeatures(text, normalized)) countKey(style, hashText(name, STYLE) & KEY_MASK);
     addGroup(features, style, weights.style);
   }
   if (vectors) addMeanVector(features, normalized, vectors);

@@ -22,10 +22,16 @@ export function normalize(text: string): string {
     .slice(0, MAX_CLASSIFIED_CHARS);
 }
 
-/** FNV-1a: a stable 32-bit hash of a text (fold order, training order). */
-export function hashText(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
+/** One character more of an FNV-1a hash. */
+export const hashChar = (hash: number, code: number) => Math.imul(hash ^ code, 0x01000193) >>> 0;
+
+/**
+ * FNV-1a: a stable 32-bit hash of a text (fold order, training order, feature keys). `from` continues
+ * the hash of a text before this one: hashText("c", hashText("w:")) === hashText("w:c").
+ */
+export function hashText(text: string, from = 0x811c9dc5): number {
+  let h = from;
+  for (let i = 0; i < text.length; i++) h = hashChar(h, text.charCodeAt(i));
   return h;
 }
 
